@@ -1,0 +1,115 @@
+"""Unit tests for the offline MNIST substitution, on synthetic arrays (never real MNIST)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests import offline_mnist
+
+
+def fake_mnist():
+    """Arrays with MNIST's keys, dtypes, shapes and label counts, but blank images."""
+    labels = {
+        key: np.repeat(np.arange(10, dtype=np.uint8), counts)
+        for key, counts in offline_mnist.LABEL_COUNTS.items()
+    }
+    return {
+        "x_train": np.zeros((60000, 28, 28), np.uint8),
+        "y_train": labels["y_train"],
+        "x_test": np.full((10000, 28, 28), 7, np.uint8),
+        "y_test": labels["y_test"],
+    }
+
+
+@pytest.fixture
+def npz(tmp_path):
+    path = tmp_path / "copy.npz"
+    np.savez(path, **fake_mnist())
+    return path
+
+
+def test_good_arrays_pass():
+    offline_mnist.check_arrays(fake_mnist())
+
+
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (lambda a: a.pop("y_test"), "missing keys ['y_test']"),
+        (lambda a: a.update(x_train=a["x_train"].astype(np.float32)), "x_train has dtype float32"),
+        (lambda a: a.update(x_test=a["x_test"][:, :27]), "x_test has shape (10000, 27, 28)"),
+        (lambda a: a.update(y_train=np.sort(a["y_train"])[::-1].copy()), None),
+        (lambda a: a["y_train"].__setitem__(0, 9), "y_train label counts are (5922,"),
+        (lambda a: a.update(y_test=a["y_test"][:9000]), "y_test has shape (9000,)"),
+    ],
+)
+def test_each_defect_is_named(spoil, message):
+    arrays = fake_mnist()
+    spoil(arrays)
+    if message is None:  # same labels in another order: still MNIST's counts
+        offline_mnist.check_arrays(arrays)
+        return
+    with pytest.raises(offline_mnist.BadMnistCopy) as caught:
+        offline_mnist.check_arrays(arrays)
+    assert message in str(caught.value)
+
+
+def test_load_checked_returns_keras_layout(npz):
+    (x_train, y_train), (x_test, y_test) = offline_mnist.load_checked(npz)
+    assert x_train.shape == (60000, 28, 28) and y_test.shape == (10000,)
+    assert x_test[0, 0, 0] == 7
+
+
+def test_missing_and_unreadable_files_are_reported(tmp_path):
+    with pytest.raises(offline_mnist.BadMnistCopy, match="is not a file"):
+        offline_mnist.load_checked(tmp_path / "nowhere.npz")
+    junk = tmp_path / "junk.npz"
+    junk.write_text("not an archive")
+    with pytest.raises(offline_mnist.BadMnistCopy, match="not a readable .npz"):
+        offline_mnist.load_checked(junk)
+
+
+def test_startup_file_patches_keras_and_leaks_no_names(npz, tmp_path):
+    startup = offline_mnist.write_startup_file(tmp_path / "ipython", npz)
+    assert startup.parent.name == "startup"
+    # Run it as IPython would, in a fresh interpreter, then call Keras.
+    script = (
+        "namespace = {'__name__': '__main__'}\n"
+        f"exec(open({str(startup)!r}).read(), namespace)\n"
+        "leaked = sorted(set(namespace) - {'__name__', '__builtins__'})\n"
+        "assert not leaked, leaked\n"
+        "import keras\n"
+        "(x, y), (xt, yt) = keras.datasets.mnist.load_data()\n"
+        "from keras.datasets import mnist\n"
+        "assert mnist.load_data()[1][0][0, 0, 0] == 7\n"
+        "print(x.shape, yt.shape, int(xt[0, 0, 0]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("(60000, 28, 28) (10000,) 7")
+
+
+def test_install_refuses_a_bad_copy(tmp_path):
+    bad = tmp_path / "bad.npz"
+    arrays = fake_mnist()
+    arrays["y_train"] = arrays["y_train"][:100]
+    np.savez(bad, **arrays)
+    with pytest.raises(offline_mnist.BadMnistCopy, match="y_train has shape"):
+        offline_mnist.install(bad)
+
+
+def test_command_line_check(npz, tmp_path):
+    ok = subprocess.run(
+        [sys.executable, offline_mnist.__file__, str(npz)], capture_output=True, text=True
+    )
+    assert ok.returncode == 0 and "MNIST, as Keras ships it" in ok.stdout
+    bad = subprocess.run(
+        [sys.executable, offline_mnist.__file__, str(tmp_path / "none.npz")],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 1 and "is not a file" in bad.stderr
