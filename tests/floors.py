@@ -1,0 +1,46 @@
+"""The test accuracy each notebook's main model must reach, and how to read it.
+
+Every notebook prints exactly one line ``Test accuracy: 0.XXXX`` for its main
+model. The test run reads that line from the live output of the notebook and
+fails when the number is below the notebook's floor.
+"""
+
+from __future__ import annotations
+
+import re
+
+FLOORS = {
+    "01_softmax_regression.ipynb": 0.920,
+    "02_multilayer_perceptron.ipynb": 0.973,
+    "03_dropout_and_optimizers.ipynb": 0.979,
+    "04_convolutional_network.ipynb": 0.990,
+}
+
+ACCURACY_LINE = re.compile(r"^Test accuracy: (\d\.\d{4})$", re.MULTILINE)
+
+
+def accuracies_in(text: str) -> list[float]:
+    """All accuracies printed as ``Test accuracy: 0.XXXX`` lines in ``text``."""
+    return [float(value) for value in ACCURACY_LINE.findall(text)]
+
+
+def output_text(outputs) -> str:
+    """The printed text of a cell's outputs (streams and plain-text results)."""
+    parts = []
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            parts.append(output.get("text", ""))
+        else:
+            parts.append(output.get("data", {}).get("text/plain", ""))
+    return "".join("".join(part) if isinstance(part, list) else part for part in parts)
+
+
+def floor_failure(notebook: str, accuracy: float) -> str | None:
+    """A message if ``accuracy`` is below the floor of ``notebook``, else None."""
+    floor = FLOORS[notebook]
+    if accuracy >= floor:
+        return None
+    return (
+        f"{notebook}: test accuracy {accuracy:.4f} is below its floor of {floor:.4f}"
+        f" ({accuracy:.2%} < {floor:.1%})"
+    )

@@ -1,0 +1,29 @@
+"""Unit tests for reading accuracies and judging them against the floors."""
+
+from tests import floors
+
+
+def test_reads_only_exact_accuracy_lines():
+    text = (
+        "Epoch 1/2\nTest accuracy: 0.9254\n"
+        "Unscaled test accuracy: 0.8000\n"  # not at the start of a line
+        "Test accuracy: 0.93\n"  # not four decimals
+        "Test accuracy: 0.9911"
+    )
+    assert floors.accuracies_in(text) == [0.9254, 0.9911]
+
+
+def test_output_text_joins_streams_and_results():
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": ["Test accuracy: ", "0.9900\n"]},
+        {"output_type": "execute_result", "data": {"text/plain": "42"}},
+        {"output_type": "display_data", "data": {"image/png": "..."}},
+    ]
+    assert floors.output_text(outputs) == "Test accuracy: 0.9900\n42"
+
+
+def test_floor_failure_names_notebook_floor_and_accuracy():
+    assert floors.floor_failure("04_convolutional_network.ipynb", 0.9900) is None
+    message = floors.floor_failure("04_convolutional_network.ipynb", 0.9876)
+    assert "04_convolutional_network.ipynb" in message
+    assert "0.9876" in message and "0.9900" in message
