@@ -25,14 +25,22 @@ def accuracies_in(text: str) -> list[float]:
 
 
 def output_text(outputs) -> str:
-    """The printed text of a cell's outputs (streams and plain-text results)."""
-    parts = []
+    """The printed text of a cell's outputs (streams and plain-text results).
+
+    A rich result such as a figure ends without a newline, so one is added after
+    it: the next printed line must still start a line.
+    """
+    text = ""
     for output in outputs:
         if output.get("output_type") == "stream":
-            parts.append(output.get("text", ""))
+            part = output.get("text", "")
         else:
-            parts.append(output.get("data", {}).get("text/plain", ""))
-    return "".join("".join(part) if isinstance(part, list) else part for part in parts)
+            part = output.get("data", {}).get("text/plain", "")
+        part = "".join(part) if isinstance(part, list) else part
+        if text and not text.endswith("\n"):
+            text += "\n"
+        text += part
+    return text
 
 
 def floor_failure(notebook: str, accuracy: float) -> str | None:

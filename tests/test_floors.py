@@ -19,7 +19,15 @@ def test_output_text_joins_streams_and_results():
         {"output_type": "execute_result", "data": {"text/plain": "42"}},
         {"output_type": "display_data", "data": {"image/png": "..."}},
     ]
-    assert floors.output_text(outputs) == "Test accuracy: 0.9900\n42"
+    assert floors.output_text(outputs) == "Test accuracy: 0.9900\n42\n"
+
+
+def test_a_line_printed_after_a_figure_is_still_found():
+    outputs = [
+        {"output_type": "display_data", "data": {"text/plain": "<Figure size 640x480>"}},
+        {"output_type": "stream", "name": "stdout", "text": "Test accuracy: 0.9237\n"},
+    ]
+    assert floors.accuracies_in(floors.output_text(outputs)) == [0.9237]
 
 
 def test_floor_failure_names_notebook_floor_and_accuracy():
