@@ -6,13 +6,16 @@ this module. When the test run is given a local copy (environment variable
 writes an IPython start-up file (:func:`write_startup_file`) that makes every
 notebook kernel call :func:`install` before the first cell runs.
 
-It can also check a copy by hand::
+It can also check a copy by hand, and install the start-up file into an
+IPython directory (a teacher's offline classroom; see data/README.md)::
 
     python tests/offline_mnist.py path/to/mnist.npz
+    python tests/offline_mnist.py path/to/mnist.npz --startup ~/.ipython
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -58,9 +61,7 @@ def check_arrays(arrays) -> None:
         if key in LABEL_COUNTS and array.ndim == 1:
             counts = tuple(int(n) for n in np.bincount(array, minlength=10))
             if counts != LABEL_COUNTS[key]:
-                problems.append(
-                    f"{key} label counts are {counts}, expected {LABEL_COUNTS[key]}"
-                )
+                problems.append(f"{key} label counts are {counts}, expected {LABEL_COUNTS[key]}")
     if problems:
         raise BadMnistCopy("; ".join(problems))
 
@@ -104,7 +105,7 @@ def install(path) -> None:
     keras_mnist.load_data = load_data
 
 
-STARTUP_TEMPLATE = '''\
+STARTUP_TEMPLATE = """\
 # Written by tests/offline_mnist.py: serve MNIST from a local copy.
 # Everything happens inside a function, so no name leaks into the notebook.
 def _serve_offline_mnist():
@@ -118,7 +119,7 @@ def _serve_offline_mnist():
 
 _serve_offline_mnist()
 del _serve_offline_mnist
-'''
+"""
 
 
 def write_startup_file(ipython_dir, npz_path) -> Path:
@@ -137,18 +138,26 @@ def write_startup_file(ipython_dir, npz_path) -> Path:
     return target
 
 
-def main(argv) -> int:
-    if len(argv) != 2:
-        print(f"usage: python {argv[0]} path/to/mnist.npz", file=sys.stderr)
-        return 2
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Check a local copy of MNIST.")
+    parser.add_argument("npz", help="path to the .npz copy")
+    parser.add_argument(
+        "--startup",
+        metavar="IPYTHONDIR",
+        help="also make every IPython kernel that uses IPYTHONDIR load MNIST from the copy",
+    )
+    args = parser.parse_args(argv)
     try:
-        load_checked(argv[1])
+        load_checked(args.npz)
     except BadMnistCopy as error:
         print(error, file=sys.stderr)
         return 1
-    print(f"{argv[1]}: MNIST, as Keras ships it (keys, dtypes, shapes, label counts).")
+    print(f"{args.npz}: MNIST, as Keras ships it (keys, dtypes, shapes, label counts).")
+    if args.startup:
+        target = write_startup_file(Path(args.startup).expanduser(), args.npz)
+        print(f"Wrote {target}: kernels now load MNIST from {Path(args.npz).resolve()}.")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

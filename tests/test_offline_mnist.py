@@ -113,3 +113,14 @@ def test_command_line_check(npz, tmp_path):
         text=True,
     )
     assert bad.returncode == 1 and "is not a file" in bad.stderr
+
+
+def test_command_line_installs_the_startup_file(npz, tmp_path):
+    done = subprocess.run(
+        [sys.executable, offline_mnist.__file__, str(npz), "--startup", str(tmp_path / "ipy")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    startup = tmp_path / "ipy" / "profile_default" / "startup" / "00-offline-mnist.py"
+    assert str(npz.resolve()) in startup.read_text()
