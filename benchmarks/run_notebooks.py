@@ -1,0 +1,129 @@
+"""Run notebooks as Restart & Run All does, and measure each run.
+
+For every notebook it starts a fresh kernel, runs all cells in order and
+reports the wall-clock time (kernel start to last cell) and the kernel's peak
+resident memory. With --write it stores the outputs in the notebook: that is
+how the committed outputs are made. A notebook that writes anything to stderr
+or raises is reported and not stored.
+
+    python benchmarks/run_notebooks.py                # measure every notebook
+    python benchmarks/run_notebooks.py --write        # ... and store the outputs
+    python benchmarks/run_notebooks.py notebooks/02_multilayer_perceptron.ipynb --write
+    python benchmarks/run_notebooks.py --write --table benchmarks/notebooks.md
+
+With MNIST_NPZ set, kernels load MNIST from that copy, as in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import floors, offline_mnist  # noqa: E402
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The peak resident memory of process ``pid`` so far (Linux), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc status")
+
+
+def run(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, float, float]:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+        # TensorFlow's C++ start-up lines go to the terminal, not the notebook.
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+    )
+    start = time.perf_counter()
+    with client.setup_kernel():
+        info = client.wait_for_reply(client.kc.kernel_info())
+        nb.metadata["language_info"] = info["content"]["language_info"]
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        seconds = time.perf_counter() - start
+        memory = peak_rss_mib(client.km.provisioner.pid)
+    return nb, seconds, memory
+
+
+def problems(nb) -> list[str]:
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stderr":
+                found.append(f"cell {cell.execution_count} wrote to stderr: {output.text[:300]}")
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--write", action="store_true", help="store the outputs")
+    parser.add_argument("--table", type=Path, help="also write the results as Markdown")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    args = parser.parse_args()
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+    npz = os.environ.get(offline_mnist.ENV_VAR)
+    if npz:
+        ipython_dir = tempfile.mkdtemp(prefix="ipython-offline-mnist-")
+        offline_mnist.load_checked(npz)
+        offline_mnist.write_startup_file(ipython_dir, npz)
+        os.environ["IPYTHONDIR"] = ipython_dir
+
+    rows, failed = [], False
+    for path in paths:
+        print(f"{path.name}: running ...", flush=True)
+        nb, seconds, memory = run(path.resolve(), args.timeout)
+        text = floors.output_text([out for cell in nb.cells for out in cell.get("outputs", [])])
+        accuracy = ", ".join(f"{value:.4f}" for value in floors.accuracies_in(text)) or "-"
+        rows.append((path.name, accuracy, seconds, memory))
+        print(f"{path.name}: {seconds:.0f} s, peak {memory:.0f} MiB, test accuracy {accuracy}")
+        trouble = problems(nb)
+        for line in trouble:
+            print(f"  {line}")
+        failed |= bool(trouble)
+        if args.write and not trouble:
+            nbformat.write(nb, path)
+
+    table = [
+        "| notebook | test accuracy | run time (Restart & Run All) | kernel peak memory |",
+        "|---|---|---|---|",
+    ]
+    table += [f"| {n} | {a} | {s / 60:.1f} min ({s:.0f} s) | {m:.0f} MiB |" for n, a, s, m in rows]
+    print("\n".join(table))
+    if args.table:
+        import keras
+        import tensorflow as tf
+
+        machine = (
+            f"Measured on {platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
+            f" Python {platform.python_version()}, TensorFlow {tf.__version__},"
+            f" Keras {keras.__version__}, {time.strftime('%Y-%m-%d')}."
+        )
+        args.table.write_text("\n".join(table) + f"\n\n{machine}\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
