@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["show_digits", "plot_history"]
 
@@ -86,6 +87,7 @@ def plot_history(histories, metrics=("loss", "accuracy")):
                     label=f"{prefix}validation",
                 )
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(metric)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)

@@ -63,6 +63,8 @@ def test_plot_history_single_run():
     assert loss_ax.get_title() == "loss" and accuracy_ax.get_title() == "accuracy"
     training, validation = accuracy_ax.lines
     assert list(training.get_xdata()) == [1, 2, 3, 4]
+    fig.canvas.draw()
+    assert all(tick == int(tick) for tick in accuracy_ax.get_xticks()), "epochs are whole"
     assert validation.get_linestyle() == "--"
     assert [t.get_text() for t in accuracy_ax.get_legend().get_texts()] == [
         "training",
