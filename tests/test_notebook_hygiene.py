@@ -1,0 +1,164 @@
+"""Checks on the committed notebooks themselves (the stored JSON, not a new run).
+
+A stored notebook must look like one clean Restart & Run All: every code cell
+run once, in order, with no errors, no stderr, no memory addresses, and the
+outputs that nbval can compare deterministically.
+"""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests import floors
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+IDS = [path.name for path in PATHS]
+
+
+def load(path):
+    return json.loads(path.read_text())
+
+
+def code_cells(nb):
+    return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def calls(cell, method):
+    """Every call of ``something.method(...)`` in a code cell."""
+    tree = ast.parse(source(cell))
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == method
+    ]
+
+
+def keyword(call, name):
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def test_every_notebook_has_a_floor_and_every_floor_a_notebook():
+    assert sorted(floors.FLOORS) == IDS
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_valid_notebook_format(path):
+    nbformat.validate(nbformat.read(path, as_version=4))
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_stored_run_is_one_clean_run_all(path):
+    cells = code_cells(load(path))
+    counts = [cell["execution_count"] for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), "not a single Restart & Run All"
+    for number, cell in enumerate(cells, 1):
+        for output in cell["outputs"]:
+            where = f"code cell {number}"
+            assert output["output_type"] != "error", f"{where} stores an error"
+            assert output.get("name") != "stderr", f"{where} stores stderr"
+            text = json.dumps(output.get("text", "")) + json.dumps(
+                output.get("data", {}).get("text/plain", "")
+            )
+            assert not re.search(r" at 0x[0-9a-f]{6,}", text), f"{where} stores an address"
+            assert "\\u001b[" not in text, f"{where} stores terminal colour codes"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_keras_calls_keep_stored_output_stable(path):
+    for cell in code_cells(load(path)):
+        for call in calls(cell, "fit"):
+            verbose = keyword(call, "verbose")
+            # verbose=1 (the default) stores a progress bar; 2 is one line per epoch.
+            assert isinstance(verbose, ast.Constant) and verbose.value in (0, 2), (
+                f"fit(...) must pass verbose=2 (or 0):\n{source(cell)}"
+            )
+        for method in ("evaluate", "predict"):
+            for call in calls(cell, method):
+                verbose = keyword(call, "verbose")
+                assert isinstance(verbose, ast.Constant) and verbose.value == 0, (
+                    f"{method}(...) must pass verbose=0:\n{source(cell)}"
+                )
+        for call in calls(cell, "summary"):
+            assert keyword(call, "line_length") is not None, "summary() needs line_length"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_loads_mnist_the_canonical_way_and_knows_nothing_of_tests(path):
+    code = "\n".join(source(cell) for cell in code_cells(load(path)))
+    assert "keras.datasets.mnist.load_data()" in code
+    for word in ("MNIST_NPZ", "shared/data", "offline_mnist", "nbval", "pytest"):
+        assert word not in code, f"the notebook mentions {word}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_stored_run_meets_its_floor_once(path):
+    text = floors.output_text([out for cell in code_cells(load(path)) for out in cell["outputs"]])
+    accuracies = floors.accuracies_in(text)
+    assert len(accuracies) == 1, f"expected one 'Test accuracy: 0.XXXX' line, got {accuracies}"
+    assert floors.floor_failure(path.name, accuracies[0]) is None
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_reads_as_a_chapter(path):
+    cells = load(path)["cells"]
+    assert cells[0]["cell_type"] == "markdown" and source(cells[0]).startswith("# ")
+    assert cells[-1]["cell_type"] == "markdown"
+    headings = [
+        line
+        for cell in cells
+        if cell["cell_type"] == "markdown"
+        for line in source(cell).splitlines()
+        if line.startswith("#")
+    ]
+    assert "## Summary" in headings and "## Exercises" in headings
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_local_images_exist(path):
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", source(cell)):
+            if "://" not in target:
+                assert (path.parent / target).is_file(), f"missing image {target}"
+
+
+def stored_accuracy(path):
+    text = floors.output_text([out for cell in code_cells(load(path)) for out in cell["outputs"]])
+    return floors.accuracies_in(text)[0]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_readme_and_benchmark_table_quote_the_stored_run(path):
+    root = NOTEBOOKS.parent
+    readme_row = next(
+        (line for line in (root / "README.md").read_text().splitlines() if path.name in line), None
+    )
+    bench_row = next(
+        (
+            line
+            for line in (root / "benchmarks" / "notebooks.md").read_text().splitlines()
+            if path.name in line
+        ),
+        None,
+    )
+    assert readme_row and bench_row, "the notebook is missing from README.md or notebooks.md"
+    accuracy = stored_accuracy(path)
+    assert f"| {accuracy:.4f} |" in bench_row, "benchmarks/notebooks.md is from another run"
+    assert f"| {accuracy * 100:.2f} % |" in readme_row, "README accuracy is not the stored one"
+    minutes = re.search(r"\| (\d+\.\d) min", bench_row).group(1)
+    assert f"| {minutes} min |" in readme_row, "README run time differs from notebooks.md"
