@@ -41,6 +41,16 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError("no VmHWM in /proc status")
 
 
+def cpu_model() -> str:
+    """The CPU's model name (Linux), else what the platform module knows."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
 def run(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, float, float]:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -117,7 +127,7 @@ def main() -> int:
         import tensorflow as tf
 
         machine = (
-            f"Measured on {platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
+            f"Measured on {cpu_model()}, {os.cpu_count()} cores,"
             f" Python {platform.python_version()}, TensorFlow {tf.__version__},"
             f" Keras {keras.__version__}, {time.strftime('%Y-%m-%d')}."
         )
