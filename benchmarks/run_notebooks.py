@@ -20,7 +20,6 @@ import argparse
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -96,10 +95,7 @@ def main() -> int:
 
     npz = os.environ.get(offline_mnist.ENV_VAR)
     if npz:
-        ipython_dir = tempfile.mkdtemp(prefix="ipython-offline-mnist-")
-        offline_mnist.load_checked(npz)
-        offline_mnist.write_startup_file(ipython_dir, npz)
-        os.environ["IPYTHONDIR"] = ipython_dir
+        offline_mnist.serve_to_kernels(npz)
 
     rows, failed = [], False
     for path in paths:

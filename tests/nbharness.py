@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,13 +25,9 @@ def pytest_configure(config):
     if not npz:
         return
     try:
-        offline_mnist.load_checked(npz)
+        _ipython_dir = offline_mnist.serve_to_kernels(npz)
     except offline_mnist.BadMnistCopy as error:
         pytest.exit(f"{offline_mnist.ENV_VAR}={npz}: {error}", returncode=2)
-    _ipython_dir = tempfile.mkdtemp(prefix="ipython-offline-mnist-")
-    offline_mnist.write_startup_file(_ipython_dir, npz)
-    # Kernels inherit this process's environment.
-    os.environ["IPYTHONDIR"] = _ipython_dir
 
 
 def pytest_unconfigure(config):

@@ -16,7 +16,9 @@ IPython directory (a teacher's offline classroom; see data/README.md)::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -136,6 +138,20 @@ def write_startup_file(ipython_dir, npz_path) -> Path:
         )
     )
     return target
+
+
+def serve_to_kernels(npz_path) -> Path:
+    """Check the copy, then make kernels started from now on in this process load it.
+
+    Writes the start-up file into a new temporary IPython directory and points
+    ``IPYTHONDIR`` at it (kernels inherit the environment). Returns that
+    directory; the caller removes it when done.
+    """
+    load_checked(npz_path)
+    ipython_dir = Path(tempfile.mkdtemp(prefix="ipython-offline-mnist-"))
+    write_startup_file(ipython_dir, npz_path)
+    os.environ["IPYTHONDIR"] = str(ipython_dir)
+    return ipython_dir
 
 
 def main(argv=None) -> int:

@@ -1,5 +1,7 @@
 """Unit tests for the offline MNIST substitution, on synthetic arrays (never real MNIST)."""
 
+import os
+import shutil
 import subprocess
 import sys
 
@@ -124,3 +126,13 @@ def test_command_line_installs_the_startup_file(npz, tmp_path):
     assert done.returncode == 0, done.stderr
     startup = tmp_path / "ipy" / "profile_default" / "startup" / "00-offline-mnist.py"
     assert str(npz.resolve()) in startup.read_text()
+
+
+def test_serve_to_kernels_points_ipython_at_the_startup_file(npz, monkeypatch):
+    monkeypatch.delenv("IPYTHONDIR", raising=False)
+    ipython_dir = offline_mnist.serve_to_kernels(npz)
+    try:
+        assert os.environ["IPYTHONDIR"] == str(ipython_dir)
+        assert (ipython_dir / "profile_default" / "startup" / "00-offline-mnist.py").is_file()
+    finally:
+        shutil.rmtree(ipython_dir)
