@@ -1,0 +1,63 @@
+"""The figure script runs, makes every figure, and the committed figures are its output."""
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "images"))
+
+import make_figures  # noqa: E402
+
+EXPECTED = {
+    "convolution.png",
+    "convolution.gif",
+    "stride.png",
+    "padding.png",
+    "max_pooling.png",
+    "neuron.png",
+    "network.png",
+}
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    out = tmp_path_factory.mktemp("figures")
+    return {path.name: path for path in make_figures.make_all(out)}
+
+
+def test_script_makes_every_figure(made):
+    assert set(made) == EXPECTED
+
+
+def test_animation_slides_over_every_position(made):
+    with Image.open(made["convolution.gif"]) as gif:
+        assert gif.n_frames == make_figures.convolve(make_figures.IMAGE, make_figures.KERNEL).size
+
+
+def test_committed_figures_are_the_scripts_output(made):
+    for name, path in made.items():
+        committed = ROOT / "images" / name
+        assert committed.is_file(), f"images/{name} is not committed: run images/make_figures.py"
+        with Image.open(path) as new, Image.open(committed) as old:
+            same = np.array_equal(np.asarray(new.convert("RGB")), np.asarray(old.convert("RGB")))
+        assert same, f"images/{name} is out of date: run images/make_figures.py"
+
+
+def test_every_image_link_in_the_notebooks_is_made_by_the_script():
+    linked = set()
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        linked |= set(re.findall(r"\]\(\.\./images/([^)\s]+)\)", notebook.read_text()))
+    assert linked <= EXPECTED, f"linked but not made by the script: {linked - EXPECTED}"
+
+
+def test_convolve_matches_the_definition():
+    image = np.arange(16).reshape(4, 4)
+    kernel = np.array([[1, 0], [0, -1]])
+    # each output is top-left minus bottom-right of its 2 x 2 window: always -5
+    assert (make_figures.convolve(image, kernel) == -5).all()
+    assert make_figures.convolve(make_figures.IMAGE, make_figures.KERNEL, stride=2).shape == (3, 3)
