@@ -1,0 +1,67 @@
+"""The sanitize rules rewrite what honestly varies, and nothing that should be compared."""
+
+import re
+from pathlib import Path
+
+import pytest
+from nbval.plugin import get_sanitize_patterns
+
+RULES = (Path(__file__).resolve().parent / "sanitize.cfg").read_text()
+PATTERNS = get_sanitize_patterns(RULES)
+
+
+def sanitize(text):
+    for regex, replace in PATTERNS:
+        text = re.sub(regex, replace, text)
+    return text
+
+
+def test_every_rule_is_read_by_nbval():
+    # nbval silently skips a pair without the space after "regex:" / "replace:".
+    assert len(PATTERNS) == len(re.findall(r"^regex:", RULES, re.MULTILINE)) > 0
+
+
+@pytest.mark.parametrize(
+    "run_a, run_b",
+    [
+        (
+            "375/375 - 2s - 5ms/step - accuracy: 0.9190 - loss: 0.2877 - val_loss: 0.2770",
+            "375/375 - 0s - 950us/step - accuracy: 0.9188 - loss: 0.2880 - val_loss: 0.2771",
+        ),
+        ("469/469 - 3s - 7ms/step - loss: 13922.0986", "469/469 - 1s - 2ms/step - loss: 9.1e-05"),
+        ("Test accuracy: 0.9237", "Test accuracy: 0.9241"),
+        ("Training took 15 s", "Training took 121.4 s"),
+        (
+            "763 of 10000 test images are misclassified",
+            "758 of 10000 test images are misclassified",
+        ),
+        (
+            "SGD      validation accuracy after 10 epochs: 0.9273",
+            "SGD      validation accuracy after 10 epochs: 0.9301",
+        ),
+    ],
+)
+def test_two_honest_runs_compare_equal(run_a, run_b):
+    assert sanitize(run_a) == sanitize(run_b)
+
+
+@pytest.mark.parametrize(
+    "deterministic",
+    [
+        "training images: (60000, 28, 28) uint8",
+        "Epoch 7/20",
+        "375/375",
+        " Total params: 118,282 (462.04 KB)",
+        "│ dense (Dense)                     │ (None, 10)               │         7,850 │",
+        "digit 5:  5421 training images",
+        "(60000, 784) float32 0.0 1.0",
+        "Conv2D(32, 3, {'padding': 'same', 'strides': 2}) → (1, 14, 14, 32)",
+    ],
+)
+def test_deterministic_output_is_left_alone(deterministic):
+    assert sanitize(deterministic) == deterministic
+
+
+def test_a_changed_structure_still_differs():
+    assert sanitize("Epoch 1/20\n375/375 - 1s") != sanitize("Epoch 1/15\n375/375 - 1s")
+    assert sanitize("375/375 - 1s - 2ms/step") != sanitize("469/469 - 1s - 2ms/step")
