@@ -11,16 +11,25 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["show_digits", "plot_history"]
+__all__ = [
+    "show_digits",
+    "plot_history",
+    "confusion_matrix",
+    "per_class_scores",
+    "plot_confusion_matrix",
+    "most_confident_mistakes",
+]
 
 
-def show_digits(images, labels=None, predictions=None, ncols=10, size=1.1):
+def show_digits(images, labels=None, predictions=None, ncols=10, size=1.1, confidences=None):
     """Show images of digits in a grid, each titled with its label.
 
     images: array of shape (n, 28, 28), (n, 784) or (n, 28, 28, 1).
     labels: the true digit of each image (optional).
     predictions: the model's guess for each image (optional); a wrong guess is
         titled "true→guess" in red.
+    confidences: the probability the model gave its guess (optional), added to
+        each title as a percentage.
     """
     images = np.asarray(images)
     count = len(images)
@@ -29,7 +38,8 @@ def show_digits(images, labels=None, predictions=None, ncols=10, size=1.1):
     side = int(round(np.sqrt(images[0].size)))
     if side * side != images[0].size:
         raise ValueError(f"cannot show images of shape {images.shape[1:]} as squares")
-    for name, values in (("labels", labels), ("predictions", predictions)):
+    named = (("labels", labels), ("predictions", predictions), ("confidences", confidences))
+    for name, values in named:
         if values is not None and len(values) != count:
             raise ValueError(f"{count} images but {len(values)} {name}")
 
@@ -46,6 +56,8 @@ def show_digits(images, labels=None, predictions=None, ncols=10, size=1.1):
         title, colour = str(labels[index]), "black"
         if predictions is not None and predictions[index] != labels[index]:
             title, colour = f"{labels[index]}→{predictions[index]}", "crimson"
+        if confidences is not None:
+            title += f"\n{confidences[index]:.0%}"
         ax.set_title(title, color=colour, fontsize=10)
     fig.tight_layout()
     return fig
@@ -93,3 +105,63 @@ def plot_history(histories, metrics=("loss", "accuracy")):
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def confusion_matrix(labels, predictions, classes=10):
+    """Count, for each true class (row), how often each class was predicted (column)."""
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    if labels.shape != predictions.shape:
+        raise ValueError(f"{labels.shape} labels but {predictions.shape} predictions")
+    matrix = np.zeros((classes, classes), dtype=int)
+    np.add.at(matrix, (labels, predictions), 1)
+    return matrix
+
+
+def per_class_scores(matrix):
+    """Precision, recall and F1 of each class from a confusion matrix.
+
+    precision: of the images predicted as this class, the share that are it.
+    recall: of the images of this class, the share predicted as it.
+    F1: their harmonic mean. A class never predicted has precision 0.
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    correct = np.diag(matrix)
+    predicted, actual = matrix.sum(axis=0), matrix.sum(axis=1)
+    precision = np.divide(correct, predicted, out=np.zeros_like(correct), where=predicted > 0)
+    recall = np.divide(correct, actual, out=np.zeros_like(correct), where=actual > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(correct), where=both > 0)
+    return precision, recall, f1
+
+
+def plot_confusion_matrix(matrix, title="confusion matrix"):
+    """Draw a confusion matrix with its counts; the diagonal (correct) is greyed out
+    so that the colours show where the mistakes are."""
+    matrix = np.asarray(matrix)
+    classes = len(matrix)
+    mistakes = matrix.astype(float)
+    np.fill_diagonal(mistakes, np.nan)
+    fig, ax = plt.subplots(figsize=(6.2, 5.4))
+    image = ax.imshow(mistakes, cmap="Reds")
+    ax.imshow(np.where(np.eye(classes), 1.0, np.nan), cmap="Greys", vmin=0, vmax=4)
+    for i in range(classes):
+        for j in range(classes):
+            if matrix[i, j]:
+                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(classes))
+    ax.set_yticks(range(classes))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label="mistakes")
+    fig.tight_layout()
+    return fig
+
+
+def most_confident_mistakes(probabilities, labels, count=10):
+    """Indices of the wrong predictions the model was most sure of, surest first."""
+    probabilities, labels = np.asarray(probabilities), np.asarray(labels)
+    predictions = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predictions != labels)
+    confidence = probabilities[wrong, predictions[wrong]]
+    return wrong[np.argsort(-confidence, kind="stable")[:count]]

@@ -11,7 +11,14 @@ matplotlib.use("Agg")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "notebooks"))
 
 import matplotlib.pyplot as plt  # noqa: E402
-from mnist_helpers import plot_history, show_digits  # noqa: E402
+from mnist_helpers import (  # noqa: E402
+    confusion_matrix,
+    most_confident_mistakes,
+    per_class_scores,
+    plot_confusion_matrix,
+    plot_history,
+    show_digits,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -85,3 +92,48 @@ def test_plot_history_compares_named_runs_and_keras_histories():
 def test_plot_history_names_missing_metric():
     with pytest.raises(KeyError, match="no 'auc' in the history"):
         plot_history(fake_history(), metrics=("auc",))
+
+
+def test_show_digits_adds_confidence_to_titles():
+    fig = show_digits(np.zeros((2, 28, 28)), [1, 2], [1, 7], confidences=[0.5, 0.987])
+    assert [ax.get_title() for ax in fig.axes] == ["1\n50%", "2→7\n99%"]
+
+
+def test_confusion_matrix_counts_true_rows_against_predicted_columns():
+    matrix = confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0], classes=3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    with pytest.raises(ValueError, match="labels but"):
+        confusion_matrix([0, 1], [0])
+
+
+def test_per_class_scores_by_hand():
+    matrix = [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    precision, recall, f1 = per_class_scores(matrix)
+    assert np.allclose(precision, [1 / 2, 1 / 2, 1])
+    assert np.allclose(recall, [1 / 2, 1, 2 / 3])
+    assert np.allclose(f1, [1 / 2, 2 / 3, 0.8])
+
+
+def test_per_class_scores_of_a_class_never_predicted_or_seen_are_zero():
+    precision, recall, f1 = per_class_scores([[2, 0], [0, 0]])
+    assert precision.tolist() == [1, 0] and recall.tolist() == [1, 0] and f1.tolist() == [1, 0]
+
+
+def test_plot_confusion_matrix_writes_counts_off_and_on_the_diagonal():
+    fig = plot_confusion_matrix([[5, 1], [0, 7]])
+    texts = sorted(text.get_text() for text in fig.axes[0].texts)
+    assert texts == ["1", "5", "7"]  # zeros are left blank
+
+
+def test_most_confident_mistakes_ranks_wrong_answers_by_confidence():
+    probabilities = np.array(
+        [
+            [0.9, 0.1],  # right
+            [0.6, 0.4],  # wrong, 60 %
+            [0.05, 0.95],  # wrong, 95 %
+            [0.2, 0.8],  # right
+        ]
+    )
+    labels = [0, 1, 0, 1]
+    assert most_confident_mistakes(probabilities, labels).tolist() == [2, 1]
+    assert most_confident_mistakes(probabilities, labels, count=1).tolist() == [2]
