@@ -162,3 +162,5 @@ def test_readme_and_benchmark_table_quote_the_stored_run(path):
     assert f"| {accuracy * 100:.2f} % |" in readme_row, "README accuracy is not the stored one"
     minutes = re.search(r"\| (\d+\.\d) min", bench_row).group(1)
     assert f"| {minutes} min |" in readme_row, "README run time differs from notebooks.md"
+    memory = re.search(r"\| (\d+) MiB \|", bench_row).group(1)
+    assert f"| {memory} MiB |" in readme_row, "README peak memory differs from notebooks.md"
