@@ -93,6 +93,16 @@ def signed(value):
     return "white"
 
 
+def save(fig, out: Path, name: str, tight=True) -> Path:
+    """Write ``fig`` to ``out/name`` and close it."""
+    if tight:
+        fig.tight_layout()
+    path = out / name
+    fig.savefig(path, **PNG_OPTIONS)
+    plt.close(fig)
+    return path
+
+
 def blank_axes(width, height):
     fig, ax = plt.subplots(figsize=(width, height))
     ax.set_aspect("equal")
@@ -172,11 +182,7 @@ def stride_figure(out: Path) -> Path:
         )
         ax.set_xlim(-0.3, 7.3)
         ax.set_ylim(-7.3, 0.3)
-    fig.tight_layout()
-    path = out / "stride.png"
-    fig.savefig(path, **PNG_OPTIONS)
-    plt.close(fig)
-    return path
+    return save(fig, out, "stride.png")
 
 
 def padding_figure(out: Path) -> Path:
@@ -206,11 +212,7 @@ def padding_figure(out: Path) -> Path:
         ax.set_title(title, fontsize=10)
         ax.set_xlim(-0.3, n + 0.3)
         ax.set_ylim(-n - 0.3, 0.3)
-    fig.tight_layout()
-    path = out / "padding.png"
-    fig.savefig(path, **PNG_OPTIONS)
-    plt.close(fig)
-    return path
+    return save(fig, out, "padding.png")
 
 
 def pooling_figure(out: Path) -> Path:
@@ -238,10 +240,7 @@ def pooling_figure(out: Path) -> Path:
     ax.text(8, -0.6, "2 × 2 output", ha="center", va="bottom", fontsize=11)
     ax.set_xlim(-0.3, 9.3)
     ax.set_ylim(-4.3, 1.2)
-    path = out / "max_pooling.png"
-    fig.savefig(path, **PNG_OPTIONS)
-    plt.close(fig)
-    return path
+    return save(fig, out, "max_pooling.png", tight=False)
 
 
 def node(ax, x, y, text, colour="white", radius=0.35):
@@ -274,10 +273,7 @@ def neuron_figure(out: Path) -> Path:
     ax.text(7.0, 0, "output\nf(z)", ha="left", va="center", fontsize=10)
     ax.set_xlim(-0.6, 8.2)
     ax.set_ylim(-1.9, 1.8)
-    path = out / "neuron.png"
-    fig.savefig(path, **PNG_OPTIONS)
-    plt.close(fig)
-    return path
+    return save(fig, out, "neuron.png", tight=False)
 
 
 def network_figure(out: Path) -> Path:
@@ -304,10 +300,7 @@ def network_figure(out: Path) -> Path:
         ax.text(column[0][0], column[-1][1] + 0.5, "⋮", ha="center", fontsize=12)
     ax.set_xlim(-0.8, 8.0)
     ax.set_ylim(-3.7, 2.9)
-    path = out / "network.png"
-    fig.savefig(path, **PNG_OPTIONS)
-    plt.close(fig)
-    return path
+    return save(fig, out, "network.png", tight=False)
 
 
 def make_all(out: Path) -> list[Path]:
