@@ -1,0 +1,121 @@
+"""Prepare a picture of a handwritten digit the way MNIST digits were prepared.
+
+MNIST digits are white on black, 28 x 28 pixels, with the digit scaled to fit a
+20 x 20 box and its centre of mass in the middle of the image. A picture you
+draw or photograph is usually none of that. ``prepare_digit`` converts it:
+
+1. read it with Pillow (PNG, JPEG, GIF, BMP, ...); the first frame of an
+   animation; a transparent background becomes white paper;
+2. convert colour to grey (by luminance);
+3. invert it if the background is light, so the ink is bright as in MNIST;
+4. stretch the contrast so the background is 0 and the darkest ink 1;
+5. crop to the ink, shrink (or enlarge) it to fit 20 x 20, keeping its shape;
+6. paste it into 28 x 28 with its centre of mass in the middle.
+
+It returns a float32 array of shape (28, 28) with values in [0, 1], ready for a
+model trained on MNIST scaled by 1/255. Anything it cannot use raises an error
+that says what is wrong: a missing file, a file that is not an image, an image
+too large to open safely, or a blank image with no digit on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+__all__ = ["DigitImageError", "prepare_digit", "MAX_PIXELS"]
+
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo; larger files are refused, not decoded
+INK_THRESHOLD = 0.25  # after stretching, pixels above this count as ink when cropping
+MIN_CONTRAST = 0.15  # ink must differ from the paper by at least this (0..1 grey scale)
+BOX = 20  # MNIST fits each digit into 20 x 20 ...
+SIDE = 28  # ... and centres it in 28 x 28
+
+
+class DigitImageError(ValueError):
+    """The file cannot be turned into an MNIST-like digit; the message says why."""
+
+
+def _open_grey(path: Path, max_pixels: int) -> np.ndarray:
+    if not path.exists():
+        raise FileNotFoundError(f"no such image file: {path}")
+    if not path.is_file():
+        raise DigitImageError(f"{path} is not a file")
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise DigitImageError(
+                    f"{path} is {width} x {height} pixels, more than the {max_pixels:,} this "
+                    "function opens; shrink it first (a digit needs only a few hundred pixels)"
+                )
+            image.seek(0)  # the first frame of an animated GIF or similar
+            image.load()
+            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+                # Transparent pixels are paper: lay the picture on white paper.
+                rgba = image.convert("RGBA")
+                paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                image = Image.alpha_composite(paper, rgba)
+            grey = ImageOps.exif_transpose(image).convert("L")
+    except UnidentifiedImageError:
+        raise DigitImageError(f"{path} is not an image Pillow can read") from None
+    except Image.DecompressionBombError as error:
+        raise DigitImageError(f"{path} is too large to open safely: {error}") from None
+    except OSError as error:  # truncated or corrupt files
+        raise DigitImageError(f"{path} could not be decoded: {error}") from None
+    return np.asarray(grey, dtype=np.float32) / 255.0
+
+
+def _centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    rows, cols = np.indices(image.shape)
+    total = image.sum()
+    return float((rows * image).sum() / total), float((cols * image).sum() / total)
+
+
+def prepare_digit(path, *, max_pixels: int = MAX_PIXELS, steps: bool = False):
+    """Return the image at ``path`` as an MNIST-like (28, 28) float32 array.
+
+    With ``steps=True`` return a dict of the intermediate images instead
+    ("grey", "ink", "cropped", "prepared") for showing what each step did.
+    """
+    path = Path(path)
+    grey = _open_grey(path, max_pixels)
+
+    # The paper is whatever the border of the picture mostly is.
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    paper = float(np.median(border))
+    ink = 1.0 - grey if paper > 0.5 else grey.copy()
+    paper = 1.0 - paper if paper > 0.5 else paper
+    strongest = float(ink.max())
+    if strongest - paper < MIN_CONTRAST:
+        raise DigitImageError(
+            f"{path} looks blank: no pixel differs from the background by more than "
+            f"{strongest - paper:.0%} of the grey scale, so there is no digit to read"
+        )
+    ink = np.clip((ink - paper) / (strongest - paper), 0.0, 1.0)
+
+    rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
+    cols = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
+    cropped = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+    height, width = cropped.shape
+    scale = BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    small = Image.fromarray(np.uint8(np.round(cropped * 255))).resize(size, resample)
+    small = np.asarray(small, dtype=np.float32) / 255.0
+    small /= small.max()  # a thin pen stroke fades when shrunk: make its core full white
+
+    prepared = np.zeros((SIDE, SIDE), dtype=np.float32)
+    centre_row, centre_col = _centre_of_mass(small)
+    top = int(round((SIDE - 1) / 2 - centre_row))
+    left = int(round((SIDE - 1) / 2 - centre_col))
+    top = min(max(top, 0), SIDE - small.shape[0])  # keep the whole digit inside
+    left = min(max(left, 0), SIDE - small.shape[1])
+    prepared[top : top + small.shape[0], left : left + small.shape[1]] = small
+
+    if steps:
+        return {"grey": grey, "ink": ink, "cropped": cropped, "prepared": prepared}
+    return prepared
