@@ -27,7 +27,8 @@ def show_digits(images, labels=None, predictions=None, ncols=10, size=1.1, confi
     images: array of shape (n, 28, 28), (n, 784) or (n, 28, 28, 1).
     labels: the true digit of each image (optional).
     predictions: the model's guess for each image (optional); a wrong guess is
-        titled "true→guess" in red.
+        titled "true→guess" in red. Without labels, each image is titled with
+        its guess.
     confidences: the probability the model gave its guess (optional), added to
         each title as a percentage.
     """
@@ -51,11 +52,14 @@ def show_digits(images, labels=None, predictions=None, ncols=10, size=1.1, confi
         if index >= count:
             continue
         ax.imshow(images[index].reshape(side, side), cmap="gray_r")
-        if labels is None:
+        if labels is None and predictions is None:
             continue
-        title, colour = str(labels[index]), "black"
-        if predictions is not None and predictions[index] != labels[index]:
-            title, colour = f"{labels[index]}→{predictions[index]}", "crimson"
+        if labels is None:  # nothing to check the guess against
+            title, colour = f"guess: {predictions[index]}", "black"
+        else:
+            title, colour = str(labels[index]), "black"
+            if predictions is not None and predictions[index] != labels[index]:
+                title, colour = f"{labels[index]}→{predictions[index]}", "crimson"
         if confidences is not None:
             title += f"\n{confidences[index]:.0%}"
         ax.set_title(title, color=colour, fontsize=10)

@@ -46,6 +46,11 @@ def test_show_digits_accepts_channel_axis_and_no_labels():
     assert [ax.get_title() for ax in fig.axes] == ["", "", ""]
 
 
+def test_show_digits_without_labels_shows_the_guess():
+    fig = show_digits(np.ones((2, 28, 28)), predictions=[4, 7], confidences=[0.97, 0.5])
+    assert [ax.get_title() for ax in fig.axes] == ["guess: 4\n97%", "guess: 7\n50%"]
+
+
 @pytest.mark.parametrize(
     "images, labels, message",
     [
