@@ -3,13 +3,16 @@
 For every notebook it starts a fresh kernel, runs all cells in order and
 reports the wall-clock time (kernel start to last cell) and the kernel's peak
 resident memory. With --write it stores the outputs in the notebook: that is
-how the committed outputs are made. A notebook that writes anything to stderr
-or raises is reported and not stored.
+how the committed outputs are made. A notebook that writes anything to stderr,
+prints TensorFlow log lines or memory addresses, or raises is reported and not
+stored.
 
     python benchmarks/run_notebooks.py                # measure every notebook
     python benchmarks/run_notebooks.py --write        # ... and store the outputs
     python benchmarks/run_notebooks.py notebooks/02_multilayer_perceptron.ipynb --write
     python benchmarks/run_notebooks.py --write --table benchmarks/notebooks.md
+
+With --table and only some notebooks, the other notebooks' rows are kept.
 
 With MNIST_NPZ set, kernels load MNIST from that copy, as in the tests.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -76,11 +80,15 @@ def run(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, float, float]:
 
 
 def problems(nb) -> list[str]:
+    """What must not be stored: stderr, and log noise or addresses that land in stdout."""
     found = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
+            text = output.get("text", "")
             if output.get("name") == "stderr":
-                found.append(f"cell {cell.execution_count} wrote to stderr: {output.text[:300]}")
+                found.append(f"cell {cell.execution_count} wrote to stderr: {text[:300]}")
+            elif "WARNING:tensorflow" in text or re.search(r" at 0x[0-9a-f]{6,}", text):
+                found.append(f"cell {cell.execution_count} printed log noise: {text[:300]}")
     return found
 
 
@@ -116,7 +124,15 @@ def main() -> int:
         "| notebook | test accuracy | run time (Restart & Run All) | kernel peak memory |",
         "|---|---|---|---|",
     ]
-    table += [f"| {n} | {a} | {s / 60:.1f} min ({s:.0f} s) | {m:.0f} MiB |" for n, a, s, m in rows]
+    measured = {
+        n: f"| {n} | {a} | {s / 60:.1f} min ({s:.0f} s) | {m:.0f} MiB |" for n, a, s, m in rows
+    }
+    if args.table and args.table.exists():  # keep the rows of notebooks not run this time
+        for line in args.table.read_text().splitlines():
+            name = line.split("|")[1].strip() if line.startswith("| 0") else None
+            if name and name not in measured and (ROOT / "notebooks" / name).exists():
+                measured[name] = line
+    table += [measured[name] for name in sorted(measured)]
     print("\n".join(table))
     if args.table:
         import keras
