@@ -35,3 +35,10 @@ def test_floor_failure_names_notebook_floor_and_accuracy():
     message = floors.floor_failure("04_convolutional_network.ipynb", 0.9876)
     assert "04_convolutional_network.ipynb" in message
     assert "0.9876" in message and "0.9900" in message
+
+
+def test_the_beyond_99_floor_is_the_issues_target_and_comparison_has_none():
+    assert floors.FLOORS["05_beyond_99.ipynb"] == 0.995
+    assert floors.FLOORS["06_comparison.ipynb"] is None
+    assert floors.floor_failure("06_comparison.ipynb", 0.1) is None
+    assert "below its floor" in floors.floor_failure("05_beyond_99.ipynb", 0.9949)

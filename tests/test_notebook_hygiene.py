@@ -108,6 +108,9 @@ def test_loads_mnist_the_canonical_way_and_knows_nothing_of_tests(path):
 def test_stored_run_meets_its_floor_once(path):
     text = floors.output_text([out for cell in code_cells(load(path)) for out in cell["outputs"]])
     accuracies = floors.accuracies_in(text)
+    if floors.FLOORS[path.name] is None:
+        assert accuracies == [], "a notebook without a floor must not print a test accuracy"
+        return
     assert len(accuracies) == 1, f"expected one 'Test accuracy: 0.XXXX' line, got {accuracies}"
     assert floors.floor_failure(path.name, accuracies[0]) is None
 
@@ -124,7 +127,33 @@ def test_reads_as_a_chapter(path):
         for line in source(cell).splitlines()
         if line.startswith("#")
     ]
-    assert "## Summary" in headings and "## Exercises" in headings
+    assert headings.index("## Summary") < headings.index("## Exercises")
+    assert headings[-1] == "## Solutions", "the solutions come last, after the exercises"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_solutions_are_folded_and_follow_the_exercises(path):
+    cells = load(path)["cells"]
+    start = next(i for i, cell in enumerate(cells) if source(cell).startswith("## Solutions"))
+    exercises = next(
+        c for c in cells if "## Exercises" in source(c) and c["cell_type"] == "markdown"
+    )
+    numbered = re.findall(r"^(\d)\. \*\*", source(exercises), re.MULTILINE)
+    assert 3 <= len(numbered) <= 5, "a chapter ends with 3 to 5 exercises"
+    answers = [c for c in cells[start:] if re.match(r"\*\*\d\. ", source(c))]
+    assert [re.match(r"\*\*(\d)", source(c)).group(1) for c in answers] == numbered
+    for cell in cells[start + 1 : -1]:  # the last cell points to the next notebook
+        hidden = cell["metadata"].get("jupyter", {}).get("source_hidden")
+        assert hidden, f"solution cell not folded: {source(cell)[:60]!r}"
+    assert any(c["cell_type"] == "code" for c in cells[start:]), "solutions must run"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_no_placeholder_left_in_the_prose(path):
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] == "markdown":
+            leftover = re.findall(r"\b[A-Z]{3,}_[A-Z_]+\b|\bTODO\b|\bXXX\b", source(cell))
+            assert not leftover, f"placeholder {leftover} in: {source(cell)[:80]!r}"
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
@@ -157,10 +186,23 @@ def test_readme_and_benchmark_table_quote_the_stored_run(path):
         None,
     )
     assert readme_row and bench_row, "the notebook is missing from README.md or notebooks.md"
-    accuracy = stored_accuracy(path)
-    assert f"| {accuracy:.4f} |" in bench_row, "benchmarks/notebooks.md is from another run"
-    assert f"| {accuracy * 100:.2f} % |" in readme_row, "README accuracy is not the stored one"
+    if floors.FLOORS[path.name] is None:
+        assert "| - |" in bench_row and "| - |" in readme_row, "no accuracy for this notebook"
+    else:
+        accuracy = stored_accuracy(path)
+        assert f"| {accuracy:.4f} |" in bench_row, "benchmarks/notebooks.md is from another run"
+        assert f"| {accuracy * 100:.2f} % |" in readme_row, "README accuracy is not the stored one"
     minutes = re.search(r"\| (\d+\.\d) min", bench_row).group(1)
     assert f"| {minutes} min |" in readme_row, "README run time differs from notebooks.md"
     memory = re.search(r"\| (\d+) MiB \|", bench_row).group(1)
     assert f"| {memory} MiB |" in readme_row, "README peak memory differs from notebooks.md"
+
+
+KNOWN_NAMES = {"MNIST_NPZ", "KERAS_HOME", "HTTPS_PROXY", "TF_CPP_MIN_LOG_LEVEL"}
+
+
+@pytest.mark.parametrize("name", ["README.md", "data/README.md", "images/README.md"])
+def test_no_placeholder_left_in_the_documentation(name):
+    text = (NOTEBOOKS.parent / name).read_text()
+    leftover = set(re.findall(r"\b[A-Z]{2,}_[A-Z_]{2,}\b|\bTODO\b", text)) - KNOWN_NAMES
+    assert not leftover, f"{name} still has placeholders: {sorted(leftover)}"

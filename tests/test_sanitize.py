@@ -39,6 +39,14 @@ def test_every_rule_is_read_by_nbval():
             "SGD      validation accuracy after 10 epochs: 0.9273",
             "SGD      validation accuracy after 10 epochs: 0.9301",
         ),
+        (
+            "stopped after 7 of 50 epochs; kept the weights of epoch 4",
+            "stopped after 12 of 50 epochs; kept the weights of epoch 9",
+        ),
+        (
+            "softmax regression           7,850     0.9237   763 wrong, trained in 18 s",
+            "softmax regression           7,850     0.9241   76 wrong, trained in 9.5 s",
+        ),
     ],
 )
 def test_two_honest_runs_compare_equal(run_a, run_b):
@@ -56,6 +64,8 @@ def test_two_honest_runs_compare_equal(run_a, run_b):
         "digit 5:  5421 training images",
         "(60000, 784) float32 0.0 1.0",
         "Conv2D(32, 3, {'padding': 'same', 'strides': 2}) → (1, 14, 14, 32)",
+        "softmax regression           7,850",
+        "Total params: 94,634 (369.66 KB)",
     ],
 )
 def test_deterministic_output_is_left_alone(deterministic):
