@@ -1,0 +1,446 @@
+"""Time to accuracy: the series' recipes against the classic recipes they descend from.
+
+For each model of the series this trains two recipes on this machine: the one
+in our notebook, and the classic one it descends from. After every epoch it
+measures test accuracy (the clock is paused meanwhile), and reports:
+
+- epochs and training seconds until test accuracy first reaches the
+  notebook's floor (or "never", with the best accuracy reached);
+- final test accuracy and peak resident memory of the run;
+- the ratio classic / ours of the seconds to the floor. When the classic
+  recipe never gets there, the ratio is at least its whole training time
+  divided by ours, and is reported as such ("> N x").
+
+Each run happens in its own Python process, so that peak memory belongs to
+that run alone and one run's leftovers cannot slow the next.
+
+    python benchmarks/time_to_accuracy.py              # everything, ~25 min on 2 cores
+    python benchmarks/time_to_accuracy.py --quick      # 1 epoch on a subset: checks it runs
+    python benchmarks/time_to_accuracy.py --quick --out /tmp/tta
+    python benchmarks/time_to_accuracy.py --only softmax cnn
+    python benchmarks/time_to_accuracy.py --render benchmarks/results.json  # redraw only
+
+The full run writes benchmarks/results.md and benchmarks/results.png (or the
+files named by --out). With MNIST_NPZ set, MNIST comes from that checked copy,
+as in the tests; otherwise Keras loads (and if needed downloads) it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.run_notebooks import cpu_model  # noqa: E402
+from tests import floors, offline_mnist  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Recipe:
+    key: str  # what --only selects: the model
+    who: str  # "ours" or "classic"
+    label: str  # the recipe, as the table names it
+    epochs: int
+    batch_size: int
+    train_on: str  # "48k": the notebooks' and classic 80/20 split; "60k": all training images
+
+
+RECIPES = (
+    Recipe("softmax", "ours", "SGD 0.5, 20 epochs", 20, 128, "48k"),
+    Recipe("softmax", "classic", "SGD 0.01, 200 epochs", 200, 128, "48k"),
+    Recipe("mlp", "ours", "SGD 0.05 + momentum 0.9, 15 epochs", 15, 128, "48k"),
+    Recipe("mlp", "classic", "SGD 0.01, 20 epochs", 20, 128, "48k"),
+    Recipe("dropout", "ours", "dropout 0.2, Adam + cosine, 15 epochs", 15, 128, "60k"),
+    Recipe("dropout", "classic", "dropout 0.3, SGD 0.01, 250 epochs", 250, 128, "48k"),
+    Recipe("cnn", "ours", "34,826 parameters, Adam + cosine, 12 epochs", 12, 128, "48k"),
+    Recipe("cnn", "classic", "Keras example: Adadelta 1.0, 12 epochs", 12, 128, "60k"),
+    Recipe("cnn", "fchollet", "small convnet: RMSprop, batch 64, 5 epochs", 5, 64, "60k"),
+    Recipe("cnn_plus", "ours", "BN + augmentation, warm-up + cosine, 15 epochs", 15, 128, "60k"),
+)  # fmt: skip
+
+# Whose floor applies to each model.
+NOTEBOOK_OF = {
+    "softmax": "01_softmax_regression.ipynb",
+    "mlp": "02_multilayer_perceptron.ipynb",
+    "dropout": "03_dropout_and_optimizers.ipynb",
+    "cnn": "04_convolutional_network.ipynb",
+    "cnn_plus": "05_beyond_99.ipynb",
+}
+
+# Which classic run each of our models is compared with (cnn_plus: the classic
+# Keras CNN, judged against the higher floor of notebook 5).
+CLASSIC_OF = {
+    "softmax": [("softmax", "classic")],
+    "mlp": [("mlp", "classic")],
+    "dropout": [("dropout", "classic")],
+    "cnn": [("cnn", "classic"), ("cnn", "fchollet")],
+    "cnn_plus": [("cnn", "classic"), ("cnn", "fchollet")],
+}
+
+
+def build(recipe: Recipe, steps_per_epoch: int):
+    """The model and optimizer of a recipe, exactly as its notebook (or the classic) has them."""
+    import keras
+    from keras import layers
+
+    def dense_net(hidden, dropout, softmax_only=False):
+        stack = [keras.Input(shape=(784,))]
+        if not softmax_only:
+            for _ in range(hidden):
+                stack.append(layers.Dense(128, activation="relu"))
+                if dropout:
+                    stack.append(layers.Dropout(dropout))
+        stack.append(layers.Dense(10, activation="softmax"))
+        return keras.Sequential(stack)
+
+    cosine = keras.optimizers.schedules.CosineDecay
+    total = recipe.epochs * steps_per_epoch
+    name = (recipe.key, recipe.who)
+    if name == ("softmax", "ours"):
+        return dense_net(0, 0, softmax_only=True), keras.optimizers.SGD(learning_rate=0.5)
+    if name == ("softmax", "classic"):
+        return dense_net(0, 0, softmax_only=True), keras.optimizers.SGD(learning_rate=0.01)
+    if name == ("mlp", "ours"):
+        return dense_net(2, 0), keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)
+    if name == ("mlp", "classic"):
+        return dense_net(2, 0), keras.optimizers.SGD(learning_rate=0.01)
+    if name == ("dropout", "ours"):
+        return dense_net(2, 0.2), keras.optimizers.Adam(learning_rate=cosine(0.001, total))
+    if name == ("dropout", "classic"):
+        return dense_net(2, 0.3), keras.optimizers.SGD(learning_rate=0.01)
+    if name == ("cnn", "ours"):
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(28, 28, 1)),
+                layers.Conv2D(32, 3, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Conv2D(64, 3, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Flatten(),
+                layers.Dropout(0.5),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
+        return model, keras.optimizers.Adam(learning_rate=cosine(0.002, total))
+    if name == ("cnn", "classic"):
+        # The classic Keras mnist_cnn example: two convolutions before any pooling,
+        # a 128-unit dense layer on 9,216 features, Adadelta at Keras 2's rate of 1.0.
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(28, 28, 1)),
+                layers.Conv2D(32, 3, activation="relu"),
+                layers.Conv2D(64, 3, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Dropout(0.25),
+                layers.Flatten(),
+                layers.Dense(128, activation="relu"),
+                layers.Dropout(0.5),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
+        return model, keras.optimizers.Adadelta(learning_rate=1.0)
+    if name == ("cnn", "fchollet"):
+        # The small convnet of "Deep Learning with Python": three convolutions,
+        # dense 64, RMSprop with its default rate.
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(28, 28, 1)),
+                layers.Conv2D(32, 3, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Conv2D(64, 3, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Conv2D(64, 3, activation="relu"),
+                layers.Flatten(),
+                layers.Dense(64, activation="relu"),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
+        return model, keras.optimizers.RMSprop()
+    if name == ("cnn_plus", "ours"):
+        inputs = keras.Input(shape=(28, 28, 1))
+        x = layers.RandomTranslation(0.1, 0.1, fill_mode="constant")(inputs)
+        x = layers.RandomRotation(0.03, fill_mode="constant")(x)
+        for filters, padding in [(32, "same"), (64, "same"), (128, "valid")]:
+            x = layers.Conv2D(filters, 3, padding=padding, use_bias=False)(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.Activation("relu")(x)
+            if filters < 128:
+                x = layers.MaxPooling2D(2)(x)
+        x = layers.GlobalAveragePooling2D()(x)
+        x = layers.Dropout(0.2)(x)
+        model = keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+        schedule = cosine(
+            0.003 / 30,
+            warmup_target=0.003,
+            warmup_steps=steps_per_epoch,
+            decay_steps=total - steps_per_epoch,
+        )
+        return model, keras.optimizers.Adam(learning_rate=schedule)
+    raise KeyError(name)
+
+
+def train_one(recipe: Recipe, quick: bool) -> dict:
+    """Train one recipe in this process; return its measurements."""
+    import keras
+
+    keras.utils.set_random_seed(42)
+    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    image = recipe.key.startswith("cnn")
+    shape = (-1, 28, 28, 1) if image else (-1, 784)
+    x_train = x_train.reshape(shape).astype("float32") / 255
+    x_test = x_test.reshape(shape).astype("float32") / 255
+    if recipe.train_on == "48k":  # the last fifth is the notebooks' (and Keras's) validation
+        x_train, y_train = x_train[:48000], y_train[:48000]
+    epochs = recipe.epochs
+    if quick:
+        x_train, y_train, x_test, y_test = (
+            x_train[:2000],
+            y_train[:2000],
+            x_test[:1000],
+            y_test[:1000],
+        )
+        epochs = 1
+    steps_per_epoch = math.ceil(len(x_train) / recipe.batch_size)
+    model, optimizer = build(recipe, steps_per_epoch)
+    if recipe.key == "cnn_plus":  # label smoothing needs one-hot labels
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
+        y_train, y_test = (
+            keras.utils.to_categorical(y_train, 10),
+            keras.utils.to_categorical(y_test, 10),
+        )
+    else:
+        loss = "sparse_categorical_crossentropy"
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+
+    accuracies, elapsed, train_seconds = [], [], 0.0
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.fit(x_train, y_train, batch_size=recipe.batch_size, epochs=1, verbose=0)
+        train_seconds += time.perf_counter() - start
+        elapsed.append(train_seconds)
+        accuracies.append(float(model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1]))
+    return {
+        "key": recipe.key,
+        "who": recipe.who,
+        "accuracies": accuracies,
+        "elapsed": elapsed,
+        "parameters": model.count_params(),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def reached(result: dict, floor: float) -> dict | None:
+    """The first epoch (and training seconds) at which test accuracy reached ``floor``."""
+    for epoch, (accuracy, seconds) in enumerate(
+        zip(result["accuracies"], result["elapsed"], strict=True), 1
+    ):
+        if accuracy >= floor:
+            return {"epoch": epoch, "seconds": seconds}
+    return None
+
+
+def run_in_child(recipe: Recipe, quick: bool) -> dict:
+    command = [sys.executable, __file__, "--child", f"{recipe.key}:{recipe.who}"]
+    if quick:
+        command.append("--quick")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{recipe.key}/{recipe.who} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def ratio_text(ours: dict, other: dict, floor: float) -> str:
+    """How many times longer the other recipe takes to reach ``floor`` than ours."""
+    mine, theirs = reached(ours, floor), reached(other, floor)
+    if mine is None:
+        return "ours never reached the floor"
+    if theirs is None:
+        bound = other["elapsed"][-1] / mine["seconds"]
+        if bound < 1:
+            return "never reached (its whole run is shorter than ours to the floor)"
+        return f"> {bound:.1f} x (never reached)"
+    return f"{theirs['seconds'] / mine['seconds']:.1f} x"
+
+
+def reached_text(result: dict, floor: float) -> tuple[str, str]:
+    hit = reached(result, floor)
+    if hit is None:
+        return "never", f"never (best {max(result['accuracies']):.4f})"
+    return str(hit["epoch"]), f"{hit['seconds']:.0f} s"
+
+
+def machine() -> str:
+    import keras
+    import numpy
+    import tensorflow
+
+    return (
+        f"{os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}, "
+        f"TensorFlow {tensorflow.__version__}, Keras {keras.__version__}, NumPy {numpy.__version__}"
+    )
+
+
+def floor_of(key: str) -> float:
+    return floors.FLOORS[NOTEBOOK_OF[key]]
+
+
+def rows(results: list[dict]) -> list[tuple[str, str, str, dict, float, str]]:
+    """(model, who, recipe, result, floor, ratio) for each line of the table.
+
+    Each of our models is followed by the classic runs it is compared with,
+    judged against our model's floor; a classic run may appear more than once.
+    """
+    recipes = {(r.key, r.who): r for r in RECIPES}
+    by = {(r["key"], r["who"]): r for r in results}
+    lines = []
+    for (key, who), result in by.items():
+        if who != "ours":
+            continue
+        floor = floor_of(key)
+        lines.append((key, who, recipes[(key, who)].label, result, floor, "1 (reference)"))
+        for other in CLASSIC_OF[key]:
+            if other in by:
+                ratio = ratio_text(result, by[other], floor)
+                lines.append((*other, recipes[other].label, by[other], floor, ratio))
+    return lines
+
+
+def table(results: list[dict], quick: bool) -> str:
+    recipes = {(r.key, r.who): r for r in RECIPES}
+    lines = [
+        "| model | recipe | trained on | floor | epochs to floor | training time to floor "
+        "| final test accuracy | peak memory | classic / ours |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key, who, label, result, floor, ratio in rows(results):
+        epochs, seconds = reached_text(result, floor)
+        trained_on = recipes[(key, who)].train_on.replace("k", ",000")
+        lines.append(
+            f"| {key} ({who}) | {label} | {trained_on} | {floor:.3f} | {epochs} | {seconds} "
+            f"| {result['accuracies'][-1]:.4f} | {result['peak_rss_mib']:.0f} MiB | {ratio} |"
+        )
+    mode = "QUICK MODE (1 epoch, 2,000 images): not a measurement. " if quick else ""
+    return (
+        "# Time to accuracy: our recipes against the classic ones\n\n"
+        f"{mode}Measured by `benchmarks/time_to_accuracy.py` on {date.today().isoformat()}, "
+        f"on {machine()}.\n\n"
+        "Test accuracy is measured after every epoch (not counted in the training time). "
+        "*Training time to floor* is the training time until test accuracy first reaches "
+        "the floor that the tests enforce for our model's notebook. When a classic recipe "
+        "never reaches it, the ratio is a lower bound: its whole training time divided by ours "
+        "to the floor. Each run is a separate process; peak memory is its maximum resident "
+        "set. One run of each, seed 42: differences of a few percent in time are noise.\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+
+
+def chart(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lines = rows(results)
+    fig, ax = plt.subplots(figsize=(10, 0.5 * len(lines) + 1.6))
+    colours = {"ours": "C0", "classic": "C3", "fchollet": "C1"}
+    for row, (_, who, _, result, floor, _) in enumerate(lines):
+        hit = reached(result, floor)
+        if hit is not None:
+            ax.barh(row, hit["seconds"], color=colours[who])
+            ax.text(hit["seconds"], row, f" {hit['seconds']:.0f} s", va="center", fontsize=8)
+        else:
+            total = result["elapsed"][-1]
+            ax.barh(row, total, color="white", edgecolor=colours[who], hatch="//")
+            best = max(result["accuracies"])
+            text = f" never: best {best:.2%} in {total:.0f} s"
+            ax.text(total, row, text, va="center", fontsize=8)
+    ax.set_yticks(range(len(lines)), [f"{k} ({w}) to {f:.1%}" for k, w, _, _, f, _ in lines])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("training seconds until test accuracy first reaches the floor (log scale)")
+    ax.set_title(f"Time to accuracy on {os.cpu_count()} CPU cores", fontsize=10)
+    ax.set_xlim(right=ax.get_xlim()[1] * 10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 epoch on 2,000 images")
+    parser.add_argument(
+        "--only", nargs="+", metavar="MODEL", help="softmax mlp dropout cnn cnn_plus"
+    )
+    parser.add_argument("--out", type=Path, help="folder for results.md and results.png")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help="only redraw results.md and results.png from a stored run's results.json",
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    npz = os.environ.get(offline_mnist.ENV_VAR)
+    if npz:
+        offline_mnist.install(npz)
+    if args.child:
+        key, who = args.child.split(":")
+        recipe = next(r for r in RECIPES if (r.key, r.who) == (key, who))
+        print(json.dumps(train_one(recipe, args.quick)))
+        return 0
+
+    if args.render:
+        results = json.loads(args.render.read_text())
+        out = args.out or args.render.parent
+        (out / "results.md").write_text(table(results, quick=False))
+        chart(results, out / "results.png")
+        print(f"redrew {out / 'results.md'} and results.png from {args.render}")
+        return 0
+
+    known = {r.key for r in RECIPES}
+    chosen = [r for r in RECIPES if not args.only or r.key in args.only]
+    if args.only and not set(args.only) <= known:
+        parser.error(f"--only takes some of {sorted(known)}")
+    out = args.out or (Path(__file__).resolve().parent if not args.quick else None)
+    results = []
+    for recipe in chosen:
+        print(f"{recipe.key} ({recipe.who}): {recipe.label} ...", flush=True)
+        # A quick run only checks that every recipe still works: it stays in this
+        # process (one TensorFlow start instead of ten), and its memory means nothing.
+        result = train_one(recipe, quick=True) if args.quick else run_in_child(recipe, quick=False)
+        floor = floor_of(recipe.key)
+        epochs, seconds = reached_text(result, floor)
+        print(
+            f"  floor {floor:.3f}: reached at epoch {epochs}, {seconds}; final "
+            f"{result['accuracies'][-1]:.4f}; peak {result['peak_rss_mib']:.0f} MiB",
+            flush=True,
+        )
+        results.append(result)
+    text = table(results, args.quick)
+    print(text)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "results.md").write_text(text)
+        (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+        chart(results, out / "results.png")
+        print(f"wrote {out / 'results.md'}, results.json and results.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

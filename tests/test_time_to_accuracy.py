@@ -1,0 +1,55 @@
+"""The time-to-accuracy benchmark: its arithmetic, and a quick run of every recipe."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import time_to_accuracy as tta  # noqa: E402
+
+
+def fake(key, who, accuracies, seconds_per_epoch):
+    return {
+        "key": key,
+        "who": who,
+        "accuracies": accuracies,
+        "elapsed": [seconds_per_epoch * (i + 1) for i in range(len(accuracies))],
+        "parameters": 1,
+        "peak_rss_mib": 100.0,
+    }
+
+
+def test_reached_is_the_first_epoch_at_or_above_the_floor():
+    result = fake("softmax", "ours", [0.90, 0.92, 0.91, 0.93], 2.0)
+    assert tta.reached(result, 0.92) == {"epoch": 2, "seconds": 4.0}
+    assert tta.reached(result, 0.95) is None
+    assert tta.reached_text(result, 0.95) == ("never", "never (best 0.9300)")
+
+
+def test_ratio_when_both_reach_and_lower_bound_when_classic_never_does():
+    ours = fake("softmax", "ours", [0.93], 3.0)
+    slow = fake("softmax", "classic", [0.90] * 9 + [0.921], 3.0)
+    never = fake("mlp", "classic", [0.91] * 20, 3.0)
+    assert tta.ratio_text(ours, slow, 0.92) == "10.0 x"
+    assert tta.ratio_text(ours, never, 0.92) == "> 20.0 x (never reached)"
+    short = fake("cnn", "fchollet", [0.91], 1.0)
+    assert tta.ratio_text(ours, short, 0.92).startswith("never reached (its whole run is shorter")
+    assert tta.ratio_text(never, ours, 0.99) == "ours never reached the floor"
+
+
+def test_every_recipe_has_a_floor_and_every_model_a_comparison():
+    for recipe in tta.RECIPES:
+        assert tta.floor_of(recipe.key) > 0.9
+    assert {r.key for r in tta.RECIPES if r.who == "ours"} == set(tta.CLASSIC_OF)
+    assert tta.floor_of("cnn_plus") == 0.995
+
+
+def test_quick_run_of_every_recipe_writes_table_and_chart(tmp_path):
+    assert tta.main(["--quick", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "results.md").read_text()
+    assert "QUICK MODE" in text
+    for recipe in tta.RECIPES:
+        assert f"| {recipe.key} ({recipe.who}) | {recipe.label} |" in text
+    assert text.count("| 1 (reference) |") == 5
+    assert (tmp_path / "results.png").stat().st_size > 10_000
