@@ -120,53 +120,37 @@ def build(recipe: Recipe, steps_per_epoch: int):
         return dense_net(2, 0.2), keras.optimizers.Adam(learning_rate=cosine(0.001, total))
     if name == ("dropout", "classic"):
         return dense_net(2, 0.3), keras.optimizers.SGD(learning_rate=0.01)
-    if name == ("cnn", "ours"):
-        model = keras.Sequential(
-            [
-                keras.Input(shape=(28, 28, 1)),
-                layers.Conv2D(32, 3, activation="relu"),
-                layers.MaxPooling2D(2),
-                layers.Conv2D(64, 3, activation="relu"),
-                layers.MaxPooling2D(2),
-                layers.Flatten(),
-                layers.Dropout(0.5),
-                layers.Dense(10, activation="softmax"),
-            ]
+
+    def convnet(*stack):
+        """A Sequential CNN on 28 x 28 x 1 images, ending in a softmax over the ten digits."""
+        return keras.Sequential(
+            [keras.Input(shape=(28, 28, 1)), *stack, layers.Dense(10, "softmax")]
         )
+
+    def conv(filters):
+        return layers.Conv2D(filters, 3, activation="relu")
+
+    if name == ("cnn", "ours"):
+        model = convnet(
+            conv(32), layers.MaxPooling2D(2), conv(64), layers.MaxPooling2D(2),
+            layers.Flatten(), layers.Dropout(0.5),
+        )  # fmt: skip
         return model, keras.optimizers.Adam(learning_rate=cosine(0.002, total))
     if name == ("cnn", "classic"):
         # The classic Keras mnist_cnn example: two convolutions before any pooling,
         # a 128-unit dense layer on 9,216 features, Adadelta at Keras 2's rate of 1.0.
-        model = keras.Sequential(
-            [
-                keras.Input(shape=(28, 28, 1)),
-                layers.Conv2D(32, 3, activation="relu"),
-                layers.Conv2D(64, 3, activation="relu"),
-                layers.MaxPooling2D(2),
-                layers.Dropout(0.25),
-                layers.Flatten(),
-                layers.Dense(128, activation="relu"),
-                layers.Dropout(0.5),
-                layers.Dense(10, activation="softmax"),
-            ]
-        )
+        model = convnet(
+            conv(32), conv(64), layers.MaxPooling2D(2), layers.Dropout(0.25),
+            layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dropout(0.5),
+        )  # fmt: skip
         return model, keras.optimizers.Adadelta(learning_rate=1.0)
     if name == ("cnn", "fchollet"):
         # The small convnet of "Deep Learning with Python": three convolutions,
         # dense 64, RMSprop with its default rate.
-        model = keras.Sequential(
-            [
-                keras.Input(shape=(28, 28, 1)),
-                layers.Conv2D(32, 3, activation="relu"),
-                layers.MaxPooling2D(2),
-                layers.Conv2D(64, 3, activation="relu"),
-                layers.MaxPooling2D(2),
-                layers.Conv2D(64, 3, activation="relu"),
-                layers.Flatten(),
-                layers.Dense(64, activation="relu"),
-                layers.Dense(10, activation="softmax"),
-            ]
-        )
+        model = convnet(
+            conv(32), layers.MaxPooling2D(2), conv(64), layers.MaxPooling2D(2), conv(64),
+            layers.Flatten(), layers.Dense(64, activation="relu"),
+        )  # fmt: skip
         return model, keras.optimizers.RMSprop()
     if name == ("cnn_plus", "ours"):
         inputs = keras.Input(shape=(28, 28, 1))
