@@ -1,8 +1,10 @@
 """Time to accuracy: the series' recipes against the classic recipes they descend from.
 
-For each model of the series this trains two recipes on this machine: the one
-in our notebook, and the classic one it descends from. After every epoch it
-measures test accuracy (the clock is paused meanwhile), and reports:
+For each model of the series this trains, on this machine, the recipe in our
+notebook and the classic one it descends from (for the CNN, two classics, and
+also the notebook's earlier batch-128 recipe, to measure what the batch buys).
+After every epoch it measures test accuracy (the clock is paused meanwhile),
+and reports:
 
 - epochs and training seconds until test accuracy first reaches the
   notebook's floor (or "never", with the best accuracy reached);
@@ -12,7 +14,10 @@ measures test accuracy (the clock is paused meanwhile), and reports:
   divided by ours, and is reported as such ("> N x").
 
 Each run happens in its own Python process, so that peak memory belongs to
-that run alone and one run's leftovers cannot slow the next.
+that run alone and one run's leftovers cannot slow the next. The recipes of one
+model train in turns, one epoch each, while the others wait: a shared machine
+that slows down or speeds up during the run then slows or speeds both sides of
+a comparison alike, instead of favouring whichever ran at the better moment.
 
     python benchmarks/time_to_accuracy.py              # everything, ~25 min on 2 cores
     python benchmarks/time_to_accuracy.py --quick      # 1 epoch on a subset: checks it runs
@@ -35,6 +40,7 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -64,9 +70,11 @@ RECIPES = (
     Recipe("mlp", "classic", "SGD 0.01, 20 epochs", 20, 128, "48k"),
     Recipe("dropout", "ours", "dropout 0.2, Adam + cosine, 15 epochs", 15, 128, "60k"),
     Recipe("dropout", "classic", "dropout 0.3, SGD 0.01, 250 epochs", 250, 128, "48k"),
-    Recipe("cnn", "ours", "34,826 parameters, Adam + cosine, 12 epochs", 12, 128, "48k"),
+    Recipe("cnn", "ours", "34,826 parameters, batch 256, Adam + cosine, 12 epochs", 12, 256, "48k"),
     Recipe("cnn", "classic", "Keras example: Adadelta 1.0, 12 epochs", 12, 128, "60k"),
     Recipe("cnn", "fchollet", "small convnet: RMSprop, batch 64, 5 epochs", 5, 64, "60k"),
+    # Not a classic: notebook 4's earlier recipe, to measure what the larger batch buys.
+    Recipe("cnn", "batch 128", "the same CNN at batch 128, Adam 0.002 + cosine", 12, 128, "48k"),
     Recipe("cnn_plus", "ours", "BN + augmentation, warm-up + cosine, 15 epochs", 15, 128, "60k"),
 )  # fmt: skip
 
@@ -85,7 +93,7 @@ CLASSIC_OF = {
     "softmax": [("softmax", "classic")],
     "mlp": [("mlp", "classic")],
     "dropout": [("dropout", "classic")],
-    "cnn": [("cnn", "classic"), ("cnn", "fchollet")],
+    "cnn": [("cnn", "classic"), ("cnn", "fchollet"), ("cnn", "batch 128")],
     "cnn_plus": [("cnn", "classic"), ("cnn", "fchollet")],
 }
 
@@ -130,12 +138,13 @@ def build(recipe: Recipe, steps_per_epoch: int):
     def conv(filters):
         return layers.Conv2D(filters, 3, activation="relu")
 
-    if name == ("cnn", "ours"):
+    if name in {("cnn", "ours"), ("cnn", "batch 128")}:
         model = convnet(
             conv(32), layers.MaxPooling2D(2), conv(64), layers.MaxPooling2D(2),
             layers.Flatten(), layers.Dropout(0.5),
         )  # fmt: skip
-        return model, keras.optimizers.Adam(learning_rate=cosine(0.002, total))
+        peak = 0.004 if recipe.who == "ours" else 0.002
+        return model, keras.optimizers.Adam(learning_rate=cosine(peak, total))
     if name == ("cnn", "classic"):
         # The classic Keras mnist_cnn example: two convolutions before any pooling,
         # a 128-unit dense layer on 9,216 features, Adadelta at Keras 2's rate of 1.0.
@@ -175,8 +184,12 @@ def build(recipe: Recipe, steps_per_epoch: int):
     raise KeyError(name)
 
 
-def train_one(recipe: Recipe, quick: bool) -> dict:
-    """Train one recipe in this process; return its measurements."""
+def epochs_of(recipe: Recipe, quick: bool):
+    """Set up one recipe, then train it an epoch at a time.
+
+    Yields None once set up, then (training seconds, test accuracy) after each epoch;
+    returns the run's parameter count.
+    """
     import keras
 
     keras.utils.set_random_seed(42)
@@ -208,21 +221,57 @@ def train_one(recipe: Recipe, quick: bool) -> dict:
         loss = "sparse_categorical_crossentropy"
     model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
 
-    accuracies, elapsed, train_seconds = [], [], 0.0
+    yield None
     for _ in range(epochs):
         start = time.perf_counter()
         model.fit(x_train, y_train, batch_size=recipe.batch_size, epochs=1, verbose=0)
-        train_seconds += time.perf_counter() - start
-        elapsed.append(train_seconds)
-        accuracies.append(float(model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1]))
+        seconds = time.perf_counter() - start
+        yield seconds, float(model.evaluate(x_test, y_test, batch_size=1000, verbose=0)[1])
+    return model.count_params()
+
+
+def result_of(recipe: Recipe, per_epoch: list[tuple[float, float]], parameters: int) -> dict:
+    elapsed = [sum(seconds for seconds, _ in per_epoch[: i + 1]) for i in range(len(per_epoch))]
     return {
         "key": recipe.key,
         "who": recipe.who,
-        "accuracies": accuracies,
+        "accuracies": [accuracy for _, accuracy in per_epoch],
         "elapsed": elapsed,
-        "parameters": model.count_params(),
+        "parameters": parameters,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def train_one(recipe: Recipe, quick: bool) -> dict:
+    """Train one recipe in this process, all epochs in a row; return its measurements."""
+    run = epochs_of(recipe, quick)
+    next(run)
+    per_epoch = []
+    while True:
+        try:
+            per_epoch.append(next(run))
+        except StopIteration as stop:
+            return result_of(recipe, per_epoch, stop.value)
+
+
+def child(recipe: Recipe, quick: bool) -> None:
+    """Run as a child process: train one epoch for each "go" line read from stdin.
+
+    Answers on stdout, each line starting with PROTOCOL (anything else there, such as
+    Keras's download messages, is not for the parent): "ready" once set up, then a JSON
+    line per epoch, and the result after the last.
+    """
+    run = epochs_of(recipe, quick)
+    next(run)
+    print(PROTOCOL + "ready", flush=True)
+    per_epoch = []
+    while sys.stdin.readline().strip() == "go":
+        try:
+            per_epoch.append(next(run))
+        except StopIteration as stop:
+            print(PROTOCOL + json.dumps(result_of(recipe, per_epoch, stop.value)), flush=True)
+            return
+        print(PROTOCOL + json.dumps(per_epoch[-1]), flush=True)
 
 
 def reached(result: dict, floor: float) -> dict | None:
@@ -235,15 +284,58 @@ def reached(result: dict, floor: float) -> dict | None:
     return None
 
 
-def run_in_child(recipe: Recipe, quick: bool) -> dict:
-    command = [sys.executable, __file__, "--child", f"{recipe.key}:{recipe.who}"]
-    if quick:
-        command.append("--quick")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{recipe.key}/{recipe.who} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+PROTOCOL = "@tta "
+
+
+class Child:
+    """One recipe training in its own process, an epoch at a time on request."""
+
+    def __init__(self, recipe: Recipe, quick: bool):
+        self.recipe = recipe
+        self.log = tempfile.TemporaryFile(mode="w+")  # TensorFlow's start-up lines
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--child", f"{recipe.key}:{recipe.who}"]
+            + (["--quick"] if quick else []),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+        )
+        self.result = None
+
+    def answer(self) -> str:
+        while line := self.process.stdout.readline():
+            if line.startswith(PROTOCOL):
+                return line[len(PROTOCOL) :].strip()
+        self.process.wait()
+        self.log.seek(0)
+        raise RuntimeError(
+            f"{self.recipe.key}/{self.recipe.who} failed:\n{self.log.read()[-3000:]}"
+        )
+
+    def step(self) -> None:
+        """Train one more epoch; after the last, collect the result and let the child end."""
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        answer = json.loads(self.answer())
+        if isinstance(answer, dict):
+            self.result = answer
+            self.process.stdin.close()
+            self.process.wait()
+
+
+def run_in_turns(recipes: list[Recipe], quick: bool = False) -> list[dict]:
+    """Train the recipes in separate processes, one epoch each in turn, until all are done."""
+    children = [Child(recipe, quick) for recipe in recipes]
+    for each in children:  # all set up (data loaded, model built) before any epoch starts
+        if each.answer() != "ready":
+            raise RuntimeError(f"{each.recipe.key}/{each.recipe.who} did not start")
+    while any(each.result is None for each in children):
+        for each in children:
+            if each.result is None:
+                each.step()
+    return [each.result for each in children]
 
 
 def ratio_text(ours: dict, other: dict, floor: float) -> str:
@@ -340,7 +432,7 @@ def chart(results: list[dict], path: Path) -> None:
 
     lines = rows(results)
     fig, ax = plt.subplots(figsize=(10, 0.5 * len(lines) + 1.6))
-    colours = {"ours": "C0", "classic": "C3", "fchollet": "C1"}
+    colours = {"ours": "C0", "classic": "C3", "fchollet": "C1", "batch 128": "C7"}
     for row, (_, who, _, result, floor, _) in enumerate(lines):
         hit = reached(result, floor)
         if hit is not None:
@@ -385,7 +477,7 @@ def main(argv=None) -> int:
     if args.child:
         key, who = args.child.split(":")
         recipe = next(r for r in RECIPES if (r.key, r.who) == (key, who))
-        print(json.dumps(train_one(recipe, args.quick)))
+        child(recipe, args.quick)
         return 0
 
     if args.render:
@@ -402,19 +494,26 @@ def main(argv=None) -> int:
         parser.error(f"--only takes some of {sorted(known)}")
     out = args.out or (Path(__file__).resolve().parent if not args.quick else None)
     results = []
-    for recipe in chosen:
-        print(f"{recipe.key} ({recipe.who}): {recipe.label} ...", flush=True)
+    for key in dict.fromkeys(r.key for r in chosen):  # the models, in the table's order
+        group = [r for r in chosen if r.key == key]
+        for recipe in group:
+            print(f"{recipe.key} ({recipe.who}): {recipe.label}", flush=True)
         # A quick run only checks that every recipe still works: it stays in this
         # process (one TensorFlow start instead of ten), and its memory means nothing.
-        result = train_one(recipe, quick=True) if args.quick else run_in_child(recipe, quick=False)
-        floor = floor_of(recipe.key)
-        epochs, seconds = reached_text(result, floor)
-        print(
-            f"  floor {floor:.3f}: reached at epoch {epochs}, {seconds}; final "
-            f"{result['accuracies'][-1]:.4f}; peak {result['peak_rss_mib']:.0f} MiB",
-            flush=True,
-        )
-        results.append(result)
+        if args.quick:
+            done = [train_one(recipe, quick=True) for recipe in group]
+        else:
+            print(f"  training {len(group)} in turns ...", flush=True)
+            done = run_in_turns(group)
+        for recipe, result in zip(group, done, strict=True):
+            floor = floor_of(recipe.key)
+            epochs, seconds = reached_text(result, floor)
+            print(
+                f"  {recipe.who}: floor {floor:.3f} reached at epoch {epochs}, {seconds}; "
+                f"final {result['accuracies'][-1]:.4f}; peak {result['peak_rss_mib']:.0f} MiB",
+                flush=True,
+            )
+        results.extend(done)
     text = table(results, args.quick)
     print(text)
     if out is not None:

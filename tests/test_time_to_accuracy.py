@@ -53,3 +53,34 @@ def test_quick_run_of_every_recipe_writes_table_and_chart(tmp_path):
         assert f"| {recipe.key} ({recipe.who}) | {recipe.label} |" in text
     assert text.count("| 1 (reference) |") == 5
     assert (tmp_path / "results.png").stat().st_size > 10_000
+
+
+def code_of(notebook: str) -> str:
+    import json
+
+    cells = json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def test_cnn_recipe_is_the_one_notebook_4_trains():
+    """The benchmark's 'ours' CNN must stay notebook 4's recipe, or its ratio means nothing."""
+    import inspect
+
+    recipe = next(r for r in tta.RECIPES if (r.key, r.who) == ("cnn", "ours"))
+    code = code_of("04_convolutional_network.ipynb")
+    assert f"epochs = {recipe.epochs}\n" in code
+    assert f"batch_size = {recipe.batch_size}\n" in code
+    assert "CosineDecay(initial_learning_rate=0.004," in code
+    assert "peak = 0.004 if" in inspect.getsource(tta.build)
+    assert "x_tr, y_tr" in code and recipe.train_on == "48k"  # 48,000 images; 12,000 held out
+
+
+def test_recipes_train_in_turns_in_child_processes():
+    """The full run's path: one process per recipe, an epoch each in turn (here 1 quick epoch)."""
+    pair = [r for r in tta.RECIPES if r.key == "softmax"]
+    results = tta.run_in_turns(pair, quick=True)
+    assert [(r["key"], r["who"]) for r in results] == [("softmax", "ours"), ("softmax", "classic")]
+    for result in results:
+        assert len(result["accuracies"]) == len(result["elapsed"]) == 1
+        assert result["parameters"] == 7850 and result["peak_rss_mib"] > 100
+    assert results[0]["accuracies"][0] > results[1]["accuracies"][0]  # SGD 0.5 beats 0.01
