@@ -23,10 +23,13 @@ a comparison alike, instead of favouring whichever ran at the better moment.
     python benchmarks/time_to_accuracy.py --quick      # 1 epoch on a subset: checks it runs
     python benchmarks/time_to_accuracy.py --quick --out /tmp/tta
     python benchmarks/time_to_accuracy.py --only softmax cnn
+    python benchmarks/time_to_accuracy.py --only cnn --keep benchmarks/results.json
     python benchmarks/time_to_accuracy.py --render benchmarks/results.json  # redraw only
 
 The full run writes benchmarks/results.md and benchmarks/results.png (or the
-files named by --out). With MNIST_NPZ set, MNIST comes from that checked copy,
+files named by --out). With --keep, a run of some models (--only) keeps the
+other models' rows from a stored results.json, and the table says which rows
+were measured on which day. With MNIST_NPZ set, MNIST comes from that checked copy,
 as in the tests; otherwise Keras loads (and if needed downloads) it.
 """
 
@@ -239,6 +242,7 @@ def result_of(recipe: Recipe, per_epoch: list[tuple[float, float]], parameters: 
         "elapsed": elapsed,
         "parameters": parameters,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "date": date.today().isoformat(),
     }
 
 
@@ -394,6 +398,18 @@ def rows(results: list[dict]) -> list[tuple[str, str, str, dict, float, str]]:
     return lines
 
 
+def when(results: list[dict]) -> str:
+    """The day of the run, or, for rows kept from earlier runs, which models ran on which day."""
+    days: dict[str, list[str]] = {}
+    for result in results:
+        keys = days.setdefault(result.get("date", date.today().isoformat()), [])
+        if result["key"] not in keys:
+            keys.append(result["key"])
+    if len(days) == 1:
+        return next(iter(days))
+    return "; ".join(f"{day} ({', '.join(keys)})" for day, keys in sorted(days.items()))
+
+
 def table(results: list[dict], quick: bool) -> str:
     recipes = {(r.key, r.who): r for r in RECIPES}
     lines = [
@@ -411,7 +427,7 @@ def table(results: list[dict], quick: bool) -> str:
     mode = "QUICK MODE (1 epoch, 2,000 images): not a measurement. " if quick else ""
     return (
         "# Time to accuracy: our recipes against the classic ones\n\n"
-        f"{mode}Measured by `benchmarks/time_to_accuracy.py` on {date.today().isoformat()}, "
+        f"{mode}Measured by `benchmarks/time_to_accuracy.py` on {when(results)}, "
         f"on {machine()}.\n\n"
         "Test accuracy is measured after every epoch (not counted in the training time). "
         "*Training time to floor* is the training time until test accuracy first reaches "
@@ -463,6 +479,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--out", type=Path, help="folder for results.md and results.png")
     parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="JSON",
+        help="with --only: keep the other models' rows from a stored run's results.json",
+    )
+    parser.add_argument(
         "--render",
         type=Path,
         metavar="JSON",
@@ -492,6 +514,8 @@ def main(argv=None) -> int:
     chosen = [r for r in RECIPES if not args.only or r.key in args.only]
     if args.only and not set(args.only) <= known:
         parser.error(f"--only takes some of {sorted(known)}")
+    if args.keep and (not args.only or args.quick):
+        parser.error("--keep goes with --only, in a full run")
     out = args.out or (Path(__file__).resolve().parent if not args.quick else None)
     results = []
     for key in dict.fromkeys(r.key for r in chosen):  # the models, in the table's order
@@ -514,6 +538,11 @@ def main(argv=None) -> int:
                 flush=True,
             )
         results.extend(done)
+    if args.keep:
+        ran = {r["key"] for r in results}
+        kept = [r for r in json.loads(args.keep.read_text()) if r["key"] not in ran]
+        order = [(r.key, r.who) for r in RECIPES]
+        results = sorted(kept + results, key=lambda r: order.index((r["key"], r["who"])))
     text = table(results, args.quick)
     print(text)
     if out is not None:

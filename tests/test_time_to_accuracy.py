@@ -3,6 +3,8 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -53,6 +55,23 @@ def test_quick_run_of_every_recipe_writes_table_and_chart(tmp_path):
         assert f"| {recipe.key} ({recipe.who}) | {recipe.label} |" in text
     assert text.count("| 1 (reference) |") == 5
     assert (tmp_path / "results.png").stat().st_size > 10_000
+
+
+def test_table_names_the_day_of_each_models_rows():
+    ours = fake("cnn", "ours", [0.991], 1.0) | {"date": "2026-11-22"}
+    classic = fake("cnn", "classic", [0.991], 4.0) | {"date": "2026-11-22"}
+    kept = fake("softmax", "ours", [0.93], 1.0) | {"date": "2026-11-21"}
+    assert tta.when([ours, classic]) == "2026-11-22"
+    assert tta.when([kept, ours, classic]) == "2026-11-21 (softmax); 2026-11-22 (cnn)"
+    header = tta.table([kept, ours, classic], quick=False)
+    assert "on 2026-11-21 (softmax); 2026-11-22 (cnn), on" in header
+
+
+def test_keep_needs_only_and_a_full_run(capsys):
+    for argv in (["--keep", "x.json"], ["--only", "cnn", "--keep", "x.json", "--quick"]):
+        with pytest.raises(SystemExit):
+            tta.main(argv)
+    assert "--keep goes with --only" in capsys.readouterr().err
 
 
 def code_of(notebook: str) -> str:
