@@ -89,8 +89,8 @@ def test_cnn_recipe_is_the_one_notebook_4_trains():
     code = code_of("04_convolutional_network.ipynb")
     assert f"epochs = {recipe.epochs}\n" in code
     assert f"batch_size = {recipe.batch_size}\n" in code
-    assert "CosineDecay(initial_learning_rate=0.004," in code
-    assert "peak = 0.004 if" in inspect.getsource(tta.build)
+    assert "CosineDecay(initial_learning_rate=0.006," in code
+    assert "peak = 0.006 if" in inspect.getsource(tta.build)
     assert "x_tr, y_tr" in code and recipe.train_on == "48k"  # 48,000 images; 12,000 held out
 
 
