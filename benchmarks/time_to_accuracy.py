@@ -16,10 +16,11 @@ and reports:
 Each run happens in its own Python process, so that peak memory belongs to
 that run alone and one run's leftovers cannot slow the next. The recipes of one
 model train in turns, one epoch each, while the others wait: a shared machine
-that slows down or speeds up during the run then slows or speeds both sides of
-a comparison alike, instead of favouring whichever ran at the better moment.
+that slows down or speeds up during the run then affects both sides of a
+comparison, instead of favouring whichever ran at the better moment (not always
+in equal shares: see the README).
 
-    python benchmarks/time_to_accuracy.py              # everything, ~25 min on 2 cores
+    python benchmarks/time_to_accuracy.py              # everything, ~30 min on 2 cores
     python benchmarks/time_to_accuracy.py --quick      # 1 epoch on a subset: checks it runs
     python benchmarks/time_to_accuracy.py --quick --out /tmp/tta
     python benchmarks/time_to_accuracy.py --only softmax cnn
