@@ -201,8 +201,84 @@ def test_readme_and_benchmark_table_quote_the_stored_run(path):
 KNOWN_NAMES = {"MNIST_NPZ", "KERAS_HOME", "HTTPS_PROXY", "TF_CPP_MIN_LOG_LEVEL"}
 
 
-@pytest.mark.parametrize("name", ["README.md", "data/README.md", "images/README.md"])
+@pytest.mark.parametrize(
+    "name", ["README.md", "CONTRIBUTING.md", "data/README.md", "images/README.md"]
+)
 def test_no_placeholder_left_in_the_documentation(name):
     text = (NOTEBOOKS.parent / name).read_text()
     leftover = set(re.findall(r"\b[A-Z]{2,}_[A-Z_]{2,}\b|\bTODO\b", text)) - KNOWN_NAMES
     assert not leftover, f"{name} still has placeholders: {sorted(leftover)}"
+
+
+# Calls that make a Keras model, and the marker that allows a direct call in a demonstration.
+MODEL_MAKERS = ("keras.Sequential", "keras.Model", "keras.models.load_model", "build_")
+ON_PURPOSE = "# a direct call, on purpose"
+
+
+def model_names(tree):
+    """Names bound to a Keras model anywhere in a notebook's code."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            made = ast.unparse(node.value.func)
+            if made.startswith(MODEL_MAKERS):
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript):
+            if ast.unparse(node.value.value) == "models":  # reader = models[best]
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if isinstance(node, ast.For) and ast.unparse(node.iter).startswith("models."):
+            names |= {t.id for t in ast.walk(node.target) if isinstance(t, ast.Name)}
+    return names - {"title", "chapter"}
+
+
+def direct_model_calls(code):
+    """Lines that call a model like a function, without ``training=``.
+
+    Called like that, a Keras 3 model runs its augmentation layers as in training:
+    a trained model must read pictures with ``predict`` or ``training=False``.
+    """
+    tree = ast.parse(code)
+    names = model_names(tree)
+    lines = code.splitlines()
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or keyword(node, "training") is not None:
+            continue
+        func = node.func
+        called = (isinstance(func, ast.Name) and func.id in names) or (
+            isinstance(func, ast.Subscript) and ast.unparse(func.value) == "models"
+        )
+        if called and ON_PURPOSE not in lines[node.lineno - 1]:
+            found.append((node.lineno, lines[node.lineno - 1].strip()))
+    return [line for _, line in sorted(found)]
+
+
+def notebook_code(nb):
+    return "\n".join(source(cell) for cell in code_cells(nb))
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_trained_models_read_pictures_in_inference_mode(path):
+    calls_found = direct_model_calls(notebook_code(load(path)))
+    assert not calls_found, f"use predict or training=False, not a direct call: {calls_found}"
+
+
+def test_direct_model_calls_are_found():
+    code = (
+        "reader = models[best]\n"
+        "p = reader(x)\n"
+        "q = reader(x, training=False)\n"
+        "net = build_cnn()\n"
+        "r = net(x)\n"
+        "for model in models.values():\n"
+        "    model(x)\n"
+        "s = net(x)  # a direct call, on purpose\n"
+        "t = models['CNN'](x)\n"
+        "u = np.asarray(x)\n"
+    )
+    assert direct_model_calls(code) == [
+        "p = reader(x)",
+        "r = net(x)",
+        "model(x)",
+        "t = models['CNN'](x)",
+    ]
