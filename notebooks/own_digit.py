@@ -1,13 +1,14 @@
 """Prepare a picture of a handwritten digit the way MNIST digits were prepared.
 
-MNIST digits are white on black, 28 x 28 pixels, with the digit scaled to fit a
+MNIST stores ink as large values on a background of 0 (the series draws them dark
+on white, like ink on paper), 28 x 28 pixels, with the digit scaled to fit a
 20 x 20 box and its centre of mass in the middle of the image. A picture you
 draw or photograph is usually none of that. ``prepare_digit`` converts it:
 
 1. read it with Pillow (PNG, JPEG, GIF, BMP, ...); the first frame of an
    animation; a transparent background becomes white paper;
 2. convert colour to grey (by luminance);
-3. invert it if the background is light, so the ink is bright as in MNIST;
+3. invert it if the background is light, so that ink has the large values, as in MNIST;
 4. stretch the contrast so the background is 0 and the darkest ink 1;
 5. crop to the ink, shrink (or enlarge) it to fit 20 x 20, keeping its shape;
 6. paste it into 28 x 28 with its centre of mass in the middle.
@@ -106,7 +107,7 @@ def prepare_digit(path, *, max_pixels: int = MAX_PIXELS, steps: bool = False):
     resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
     small = Image.fromarray(np.uint8(np.round(cropped * 255))).resize(size, resample)
     small = np.asarray(small, dtype=np.float32) / 255.0
-    small /= small.max()  # a thin pen stroke fades when shrunk: make its core full white
+    small /= small.max()  # a thin pen stroke fades when shrunk: make its core full ink (1.0)
 
     prepared = np.zeros((SIDE, SIDE), dtype=np.float32)
     centre_row, centre_col = _centre_of_mass(small)
