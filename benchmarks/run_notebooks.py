@@ -14,6 +14,15 @@ stored.
 
 With --table and only some notebooks, the other notebooks' rows are kept.
 
+The seed spread: --seeds runs each notebook once per seed, with every
+``keras.utils.set_random_seed(42)`` in it set to that seed, up to the cell that
+prints its ``Test accuracy`` line (so before it saves a model, and without its
+worked solutions). Nothing is stored; --spread writes min / mean / max per
+notebook as Markdown. A notebook with no Keras seed (0 trains in NumPy with
+fixed seeds of its own; 6 trains nothing) is skipped.
+
+    python benchmarks/run_notebooks.py --seeds 42,1,2,3,4 --spread benchmarks/seeds.md
+
 With MNIST_NPZ set, kernels load MNIST from that copy, as in the tests.
 """
 
@@ -54,11 +63,19 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def run(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, float, float]:
+SEED_CALL = "keras.utils.set_random_seed(42)"
+
+
+def run(
+    path: Path, timeout: int, seed: int | None = None
+) -> tuple[nbformat.NotebookNode, float, float]:
+    """Run ``path`` in a fresh kernel; with ``seed``, only up to its accuracy line."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            if seed is not None:
+                cell.source = cell.source.replace(SEED_CALL, SEED_CALL.replace("42", str(seed)))
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -74,9 +91,23 @@ def run(path: Path, timeout: int) -> tuple[nbformat.NotebookNode, float, float]:
         nb.metadata["language_info"] = info["content"]["language_info"]
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
+            printed = floors.output_text(cell.get("outputs", []))
+            if seed is not None and floors.accuracies_in(printed):
+                break
         seconds = time.perf_counter() - start
         memory = peak_rss_mib(client.km.provisioner.pid)
     return nb, seconds, memory
+
+
+def machine_line() -> str:
+    import keras
+    import tensorflow as tf
+
+    return (
+        f"Measured on {cpu_model()}, {os.cpu_count()} cores,"
+        f" Python {platform.python_version()}, TensorFlow {tf.__version__},"
+        f" Keras {keras.__version__}, {time.strftime('%Y-%m-%d')}."
+    )
 
 
 def problems(nb) -> list[str]:
@@ -98,12 +129,17 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="store the outputs")
     parser.add_argument("--table", type=Path, help="also write the results as Markdown")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument("--seeds", help="comma-separated seeds: measure the spread instead")
+    parser.add_argument("--spread", type=Path, help="with --seeds: write the spread as Markdown")
     args = parser.parse_args()
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
 
     npz = os.environ.get(offline_mnist.ENV_VAR)
     if npz:
         offline_mnist.serve_to_kernels(npz)
+    if args.seeds:
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+        return measure_spread(paths, seeds, args.timeout, args.spread)
 
     rows, failed = [], False
     for path in paths:
@@ -135,16 +171,56 @@ def main() -> int:
     table += [measured[name] for name in sorted(measured)]
     print("\n".join(table))
     if args.table:
-        import keras
-        import tensorflow as tf
-
-        machine = (
-            f"Measured on {cpu_model()}, {os.cpu_count()} cores,"
-            f" Python {platform.python_version()}, TensorFlow {tf.__version__},"
-            f" Keras {keras.__version__}, {time.strftime('%Y-%m-%d')}."
-        )
+        machine = machine_line()
         args.table.write_text("\n".join(table) + f"\n\n{machine}\n")
     return 1 if failed else 0
+
+
+def spread_row(name: str, results: list[tuple[int, float, float]]) -> str:
+    """One Markdown row: the seeds, min / mean / max accuracy, the floor and its margin."""
+    accuracies = [accuracy for _, accuracy, _ in results]
+    low, mean, high = min(accuracies), sum(accuracies) / len(accuracies), max(accuracies)
+    floor = floors.FLOORS.get(name)
+    margin = f"{(low - floor) * 100:+.2f} points" if floor is not None else "-"
+    each = ", ".join(f"{seed}: {accuracy:.4f}" for seed, accuracy, _ in results)
+    seconds = sum(s for _, _, s in results) / len(results)
+    return (
+        f"| {name} | {len(results)} | {low:.4f} | {mean:.4f} | {high:.4f} | "
+        f"{floor if floor is not None else '-'} | {margin} | {seconds:.0f} s | {each} |"
+    )
+
+
+def measure_spread(paths, seeds, timeout, out: Path | None) -> int:
+    rows = []
+    for path in paths:
+        source = path.read_text()
+        if SEED_CALL not in source:
+            print(f"{path.name}: no {SEED_CALL}, skipped")
+            continue
+        results = []
+        for seed in seeds:
+            nb, seconds, _ = run(path.resolve(), timeout, seed=seed)
+            text = floors.output_text([o for cell in nb.cells for o in cell.get("outputs", [])])
+            accuracy = floors.accuracies_in(text)[0]
+            results.append((seed, accuracy, seconds))
+            print(f"{path.name} seed {seed}: test accuracy {accuracy:.4f} ({seconds:.0f} s)")
+        rows.append(spread_row(path.name, results))
+        print(rows[-1], flush=True)
+    if out:
+        table = [
+            "| notebook | seeds | min | mean | max | floor | min − floor | run time"
+            " (to the accuracy line) | each seed |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        if out.exists():  # keep the rows of notebooks not run this time
+            names = {row.split("|")[1].strip() for row in rows}
+            for line in out.read_text().splitlines():
+                name = line.split("|")[1].strip() if line.startswith("| 0") else None
+                if name and name not in names:
+                    rows.append(line)
+        machine = machine_line()
+        out.write_text("\n".join(table + sorted(rows)) + f"\n\n{machine}\n")
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,44 @@
+"""The notebook runner's seed spread: the seed reaches the notebook, the run stops in time."""
+
+import nbformat
+
+from benchmarks import run_notebooks
+
+
+def test_a_seeded_run_sets_the_seed_and_stops_at_the_accuracy_line(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import types\n"
+            "keras = types.SimpleNamespace(utils=types.SimpleNamespace(\n"
+            "    set_random_seed=lambda seed: print('seed', seed)))"
+        ),
+        nbformat.v4.new_code_cell("keras.utils.set_random_seed(42)"),
+        nbformat.v4.new_code_cell('print("Test accuracy: 0.9500")'),
+        nbformat.v4.new_code_cell('raise RuntimeError("ran past the accuracy line")'),
+    ]
+    path = tmp_path / "seeded.ipynb"
+    nbformat.write(nb, path)
+    ran, seconds, memory = run_notebooks.run(path, timeout=60, seed=7)
+    printed = [out.get("text", "") for cell in ran.cells for out in cell.get("outputs", [])]
+    assert printed == ["seed 7\n", "Test accuracy: 0.9500\n"]
+    assert seconds > 0 and memory > 0
+    assert nbformat.read(path, as_version=4).cells[1].source.endswith("(42)"), "file untouched"
+
+
+def test_spread_row_gives_min_mean_max_and_the_margin_over_the_floor():
+    row = run_notebooks.spread_row(
+        "04_convolutional_network.ipynb", [(42, 0.9929, 110.0), (1, 0.9915, 100.0)]
+    )
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[:8] == [
+        "04_convolutional_network.ipynb",
+        "2",
+        "0.9915",
+        "0.9922",
+        "0.9929",
+        "0.99",
+        "+0.15 points",
+        "105 s",
+    ]
+    assert cells[8] == "42: 0.9929, 1: 0.9915"
