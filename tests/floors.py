@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import re
 
+# Each floor sits below the lowest accuracy measured over seeds 42, 1, 2, 3 and 4 by
+# `benchmarks/run_notebooks.py --seeds 42,1,2,3,4` (benchmarks/seeds.md, Intel Xeon,
+# 2026-12-01); the comment gives that minimum and the margin. A learner's CPU changes
+# the last digits as much as a seed does, so a floor must hold over the spread.
 FLOORS: dict[str, float | None] = {
-    "00_introduction.ipynb": 0.900,  # a NumPy network trained by hand
-    "01_softmax_regression.ipynb": 0.920,
-    "02_multilayer_perceptron.ipynb": 0.973,
-    "03_dropout_and_optimizers.ipynb": 0.979,
-    "04_convolutional_network.ipynb": 0.990,
+    "00_introduction.ipynb": 0.900,  # NumPy with fixed seeds: 0.9289 on two CPUs; 2.9 points
+    "01_softmax_regression.ipynb": 0.920,  # min 0.9226 over 5 seeds: 0.26 points below
+    "02_multilayer_perceptron.ipynb": 0.973,  # min 0.9766 over 5 seeds: 0.36 points below
+    "03_dropout_and_optimizers.ipynb": 0.979,  # min 0.9805 over 5 seeds: 0.15 points below
+    "04_convolutional_network.ipynb": 0.990,  # min 0.9915 over 5 seeds: 0.15 points below
+    # Not yet measured over seeds here: 0.9951 (seed 42, Xeon), 0.9955 (seed 42, EPYC);
+    # seeds 1 and 7 gave 0.9947 and 0.9938 (issue 12). Its recipe must change first.
     "05_beyond_99.ipynb": 0.995,
     "06_comparison.ipynb": None,  # compares the saved models, trains nothing
 }

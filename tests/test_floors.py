@@ -42,3 +42,17 @@ def test_the_beyond_99_floor_is_the_issues_target_and_comparison_has_none():
     assert floors.FLOORS["06_comparison.ipynb"] is None
     assert floors.floor_failure("06_comparison.ipynb", 0.1) is None
     assert "below its floor" in floors.floor_failure("05_beyond_99.ipynb", 0.9949)
+
+
+def test_every_floor_sits_below_its_measured_seed_spread():
+    # benchmarks/seeds.md: run_notebooks.py --seeds; a floor above a measured minimum
+    # would fail on that seed (and on CPUs that differ from ours as much).
+    from pathlib import Path
+
+    table = Path(__file__).resolve().parent.parent / "benchmarks" / "seeds.md"
+    rows = [line.split("|") for line in table.read_text().splitlines() if line.startswith("| 0")]
+    assert len(rows) >= 4, "the spread of notebooks 1 to 4 at least"
+    for row in rows:
+        name, seeds, low = row[1].strip(), int(row[2]), float(row[3])
+        assert seeds >= 5, f"{name}: a spread needs at least 5 seeds"
+        assert floors.FLOORS[name] < low, f"{name}: floor {floors.FLOORS[name]} >= min {low}"
