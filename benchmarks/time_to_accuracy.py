@@ -169,7 +169,7 @@ def build(recipe: Recipe, steps_per_epoch: int):
         inputs = keras.Input(shape=(28, 28, 1))
         x = layers.RandomTranslation(0.1, 0.1, fill_mode="constant")(inputs)
         x = layers.RandomRotation(0.03, fill_mode="constant")(x)
-        for filters, padding in [(32, "same"), (64, "same"), (128, "valid")]:
+        for filters, padding in [(16, "same"), (64, "same"), (128, "valid")]:
             x = layers.Conv2D(filters, 3, padding=padding, use_bias=False)(x)
             x = layers.BatchNormalization()(x)
             x = layers.Activation("relu")(x)

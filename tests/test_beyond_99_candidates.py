@@ -40,3 +40,4 @@ def test_report_summarises_full_runs_per_candidate(tmp_path):
     table = candidates.report(runs).splitlines()
     assert len(table) == 3, "a one-epoch timing run is not a result"
     assert "| b256_e12 |" in table[2] and "| 2 | 0.9935 | 0.9942 | 0.9949 | 428 s |" in table[2]
+    assert table[2].endswith("| 1: 0.9949, 7: 0.9935 |")

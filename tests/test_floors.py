@@ -37,11 +37,11 @@ def test_floor_failure_names_notebook_floor_and_accuracy():
     assert "0.9876" in message and "0.9900" in message
 
 
-def test_the_beyond_99_floor_is_the_issues_target_and_comparison_has_none():
-    assert floors.FLOORS["05_beyond_99.ipynb"] == 0.995
+def test_comparison_has_no_floor():
     assert floors.FLOORS["06_comparison.ipynb"] is None
     assert floors.floor_failure("06_comparison.ipynb", 0.1) is None
-    assert "below its floor" in floors.floor_failure("05_beyond_99.ipynb", 0.9949)
+    floor = floors.FLOORS["05_beyond_99.ipynb"]
+    assert "below its floor" in floors.floor_failure("05_beyond_99.ipynb", floor - 0.0001)
 
 
 def test_every_floor_sits_below_its_measured_seed_spread():
@@ -51,8 +51,12 @@ def test_every_floor_sits_below_its_measured_seed_spread():
 
     table = Path(__file__).resolve().parent.parent / "benchmarks" / "seeds.md"
     rows = [line.split("|") for line in table.read_text().splitlines() if line.startswith("| 0")]
-    assert len(rows) >= 4, "the spread of notebooks 1 to 4 at least"
+    names = {row[1].strip() for row in rows}
+    assert {name for name, floor in floors.FLOORS.items() if floor} - names == {
+        "00_introduction.ipynb"  # NumPy with fixed seeds of its own: no Keras seed to vary
+    }
     for row in rows:
         name, seeds, low = row[1].strip(), int(row[2]), float(row[3])
-        assert seeds >= 5, f"{name}: a spread needs at least 5 seeds"
+        # Notebook 5 varies most (issue 12): eight seeds for it, five for the others.
+        assert seeds >= (8 if name == "05_beyond_99.ipynb" else 5), f"{name}: too few seeds"
         assert floors.FLOORS[name] < low, f"{name}: floor {floors.FLOORS[name]} >= min {low}"

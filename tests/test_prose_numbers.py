@@ -24,7 +24,9 @@ from tests import floors
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 IDS = [path.name for path in PATHS]
-BENCHMARK_TABLES = [ROOT / "benchmarks" / "results.md", ROOT / "benchmarks" / "notebooks.md"]
+BENCHMARK_TABLES = [
+    ROOT / "benchmarks" / name for name in ("results.md", "notebooks.md", "seeds.md")
+]
 BENCHMARK_RUNS = ROOT / "benchmarks" / "results.json"
 RUN_TIMES = (ROOT / "benchmarks" / "notebooks.md").read_text().splitlines()
 

@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import time_to_accuracy as tta  # noqa: E402
+from tests import floors  # noqa: E402
 
 
 def fake(key, who, accuracies, seconds_per_epoch):
@@ -44,7 +45,7 @@ def test_every_recipe_has_a_floor_and_every_model_a_comparison():
     for recipe in tta.RECIPES:
         assert tta.floor_of(recipe.key) > 0.9
     assert {r.key for r in tta.RECIPES if r.who == "ours"} == set(tta.CLASSIC_OF)
-    assert tta.floor_of("cnn_plus") == 0.995
+    assert tta.floor_of("cnn_plus") == floors.FLOORS["05_beyond_99.ipynb"]
 
 
 def test_quick_run_of_every_recipe_writes_table_and_chart(tmp_path):
@@ -103,3 +104,15 @@ def test_recipes_train_in_turns_in_child_processes():
         assert len(result["accuracies"]) == len(result["elapsed"]) == 1
         assert result["parameters"] == 7850 and result["peak_rss_mib"] > 100
     assert results[0]["accuracies"][0] > results[1]["accuracies"][0]  # SGD 0.5 beats 0.01
+
+
+def test_cnn_plus_recipe_is_the_one_notebook_5_trains():
+    """The benchmark's copy of notebook 5's network must keep its blocks and epochs."""
+    import inspect
+    import re
+
+    recipe = next(r for r in tta.RECIPES if r.key == "cnn_plus")
+    code = code_of("05_beyond_99.ipynb")
+    blocks = re.search(r"for filters, padding in \[.*\]:", code).group(0)
+    assert blocks in inspect.getsource(tta.build)
+    assert f"epochs = {recipe.epochs}\n" in code
