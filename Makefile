@@ -13,14 +13,17 @@ LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# The pinned packages, then the series' own package mnist_series/ (editable: edits take effect).
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/
 
+# Two workers: the notebooks run as two chains side by side (see tests/nbharness.py).
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2

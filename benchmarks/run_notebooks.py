@@ -39,10 +39,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from mnist_series import offline_mnist, series
+from mnist_series.machine import cpu_model
 
-from tests import floors, offline_mnist  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -51,16 +51,6 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM in /proc status")
-
-
-def cpu_model() -> str:
-    """The CPU's model name (Linux), else what the platform module knows."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
 
 
 SEED_CALL = "keras.utils.set_random_seed(42)"
@@ -91,8 +81,8 @@ def run(
         nb.metadata["language_info"] = info["content"]["language_info"]
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
-            printed = floors.output_text(cell.get("outputs", []))
-            if seed is not None and floors.accuracies_in(printed):
+            printed = series.output_text(cell.get("outputs", []))
+            if seed is not None and series.accuracies_in(printed):
                 break
         seconds = time.perf_counter() - start
         memory = peak_rss_mib(client.km.provisioner.pid)
@@ -145,8 +135,8 @@ def main() -> int:
     for path in paths:
         print(f"{path.name}: running ...", flush=True)
         nb, seconds, memory = run(path.resolve(), args.timeout)
-        text = floors.output_text([out for cell in nb.cells for out in cell.get("outputs", [])])
-        accuracy = ", ".join(f"{value:.4f}" for value in floors.accuracies_in(text)) or "-"
+        text = series.output_text([out for cell in nb.cells for out in cell.get("outputs", [])])
+        accuracy = ", ".join(f"{value:.4f}" for value in series.accuracies_in(text)) or "-"
         rows.append((path.name, accuracy, seconds, memory))
         print(f"{path.name}: {seconds:.0f} s, peak {memory:.0f} MiB, test accuracy {accuracy}")
         trouble = problems(nb)
@@ -180,7 +170,7 @@ def spread_row(name: str, results: list[tuple[int, float, float]]) -> str:
     """One Markdown row: the seeds, min / mean / max accuracy, the floor and its margin."""
     accuracies = [accuracy for _, accuracy, _ in results]
     low, mean, high = min(accuracies), sum(accuracies) / len(accuracies), max(accuracies)
-    floor = floors.FLOORS.get(name)
+    floor = series.FLOORS.get(name)
     margin = f"{(low - floor) * 100:+.2f} points" if floor is not None else "-"
     each = ", ".join(f"{seed}: {accuracy:.4f}" for seed, accuracy, _ in results)
     seconds = sum(s for _, _, s in results) / len(results)
@@ -200,8 +190,8 @@ def measure_spread(paths, seeds, timeout, out: Path | None) -> int:
         results = []
         for seed in seeds:
             nb, seconds, _ = run(path.resolve(), timeout, seed=seed)
-            text = floors.output_text([o for cell in nb.cells for o in cell.get("outputs", [])])
-            accuracy = floors.accuracies_in(text)[0]
+            text = series.output_text([o for cell in nb.cells for o in cell.get("outputs", [])])
+            accuracy = series.accuracies_in(text)[0]
             results.append((seed, accuracy, seconds))
             print(f"{path.name} seed {seed}: test accuracy {accuracy:.4f} ({seconds:.0f} s)")
         rows.append(spread_row(path.name, results))

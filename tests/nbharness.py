@@ -1,26 +1,120 @@
 """pytest plugin for the notebook tests (loaded by the top-level conftest.py).
 
 - With ``MNIST_NPZ`` set, it checks that file and makes every notebook kernel
-  load MNIST from it (see ``offline_mnist.py``); without it, Keras downloads.
+  load MNIST from it (see ``mnist_series/offline_mnist.py``); without it, Keras
+  downloads.
+- Notebooks save their models into a temporary folder (``MNIST_SERIES_MODELS``,
+  see ``mnist_series/saved_models.py``) that starts as a copy of ``models/``: a
+  test run reads the learner's models but never replaces them.
 - While nbval runs a notebook, it reads the ``Test accuracy: 0.XXXX`` line from
   the live output and fails the cell if the accuracy is below the floor.
+- ``make test`` runs two workers (``pytest -n 2``, pytest-xdist). The notebooks
+  form two chains, each run in order by one worker: 00-03 (small networks that
+  keep about one core busy) and 04-06 (the convolutional networks, which use
+  both). Notebooks that read models saved by others (see ``READS_MODELS``)
+  wait until every earlier notebook of the session has finished. Without
+  ``-n`` everything runs in file order, as before.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
-from tests import floors, offline_mnist
+from mnist_series import offline_mnist, saved_models, series
 
 _ipython_dir = None
+_models_dir = None
+
+# Which notebooks go to which worker: the two chains are about equally long with
+# 04-06 alone on its worker and 00-03 plus the unit tests on the other.
+CHAINS = {
+    "00_introduction.ipynb": "small-networks",
+    "01_softmax_regression.ipynb": "small-networks",
+    "02_multilayer_perceptron.ipynb": "small-networks",
+    "03_dropout_and_optimizers.ipynb": "small-networks",
+    "04_convolutional_network.ipynb": "convolutional-networks",
+    "05_beyond_99.ipynb": "convolutional-networks",
+    "06_comparison.ipynb": "convolutional-networks",
+}
+# Notebooks whose outputs depend on models saved by other notebooks, and which.
+READS_MODELS = {
+    "05_beyond_99.ipynb": ["04_convolutional_network.ipynb"],  # exercise 4: two models vote
+    "06_comparison.ipynb": [name for name in CHAINS if name[:2] in ("01", "02", "03", "04", "05")],
+}
+WAIT_SECONDS = 1800  # for the other worker's notebooks to finish
+_waited: set[str] = set()
+
+
+def _notebook(item) -> str | None:
+    path = Path(str(item.fspath))
+    return path.name if path.suffix == ".ipynb" else None
+
+
+DONE_DIR_VAR = "MNIST_SERIES_TEST_DONE_DIR"
+
+
+def _done_dir() -> Path | None:
+    """The folder where workers mark finished notebooks (only in a run with workers)."""
+    folder = os.environ.get(DONE_DIR_VAR)
+    return Path(folder) if folder else None
+
+
+def pytest_collection_modifyitems(config, items):
+    config._series_notebooks = {_notebook(item) for item in items} - {None}
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: only called with -n
+def pytest_xdist_make_scheduler(config, log):
+    """Send each chain of notebooks, cell after cell, to one worker; test files as units."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ChainScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return CHAINS.get(Path(file).name, file)
+
+    return ChainScheduling(config, log)
+
+
+def pytest_runtest_setup(item):
+    notebook = _notebook(item)
+    done = _done_dir()
+    if notebook not in READS_MODELS or done is None or notebook in _waited:
+        return
+    _waited.add(notebook)
+    earlier = [name for name in READS_MODELS[notebook] if name in item.config._series_notebooks]
+    deadline = time.monotonic() + WAIT_SECONDS
+    while missing := [name for name in earlier if not (done / name).exists()]:
+        if time.monotonic() > deadline:
+            pytest.fail(f"{notebook} waited {WAIT_SECONDS} s for {missing}", pytrace=False)
+        time.sleep(2)
+
+
+def pytest_runtest_teardown(item, nextitem):
+    notebook = _notebook(item)
+    done = _done_dir()
+    if notebook and done is not None and (nextitem is None or _notebook(nextitem) != notebook):
+        (done / notebook).touch()
 
 
 def pytest_configure(config):
-    global _ipython_dir
+    global _ipython_dir, _models_dir
+    if not hasattr(config, "workerinput"):  # the controller, or a run without workers
+        _models_dir = Path(tempfile.mkdtemp(prefix="mnist-series-models-"))
+        source = saved_models.models_dir()
+        if source.is_dir():
+            for path in [*source.glob("*.keras"), *source.glob("*.json")]:
+                shutil.copy2(path, _models_dir / path.name)
+        os.environ[saved_models.ENV_VAR] = str(_models_dir)  # workers and kernels inherit it
+        distributed = config.getoption("dist", "no") != "no" and config.getoption("tx", None)
+        if distributed:
+            os.environ[DONE_DIR_VAR] = tempfile.mkdtemp(prefix="mnist-series-test-")
     npz = os.environ.get(offline_mnist.ENV_VAR)
     if not npz:
         return
@@ -33,6 +127,12 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     if _ipython_dir:
         shutil.rmtree(_ipython_dir, ignore_errors=True)
+    if _models_dir:
+        shutil.rmtree(_models_dir, ignore_errors=True)
+        os.environ.pop(saved_models.ENV_VAR, None)
+        if _done_dir():
+            shutil.rmtree(_done_dir(), ignore_errors=True)
+            os.environ.pop(DONE_DIR_VAR, None)
 
 
 def pytest_report_header(config):
@@ -51,9 +151,9 @@ def pytest_runtest_call(item):
         error = raised
     notebook = Path(str(item.fspath)).name
     outputs = getattr(item, "test_outputs", None)
-    if outputs and notebook in floors.FLOORS:
-        for accuracy in floors.accuracies_in(floors.output_text(outputs)):
-            message = floors.floor_failure(notebook, accuracy)
+    if outputs and notebook in series.FLOORS:
+        for accuracy in series.accuracies_in(series.output_text(outputs)):
+            message = series.floor_failure(notebook, accuracy)
             if message:
                 pytest.fail(message, pytrace=False)
     if error is not None:

@@ -1,17 +1,16 @@
 """The figure script runs, makes every figure, and the committed figures are its output."""
 
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "images"))
+from tests.scripts import load_script
 
-import make_figures  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+make_figures = load_script("images/make_figures.py")
 
 EXPECTED = {
     "convolution.png",

@@ -1,6 +1,6 @@
-"""Unit tests for reading accuracies and judging them against the floors."""
+"""Unit tests for reading accuracies and judging them against the series."""
 
-from tests import floors
+from mnist_series import series
 
 
 def test_reads_only_exact_accuracy_lines():
@@ -10,7 +10,7 @@ def test_reads_only_exact_accuracy_lines():
         "Test accuracy: 0.93\n"  # not four decimals
         "Test accuracy: 0.9911"
     )
-    assert floors.accuracies_in(text) == [0.9254, 0.9911]
+    assert series.accuracies_in(text) == [0.9254, 0.9911]
 
 
 def test_output_text_joins_streams_and_results():
@@ -19,7 +19,7 @@ def test_output_text_joins_streams_and_results():
         {"output_type": "execute_result", "data": {"text/plain": "42"}},
         {"output_type": "display_data", "data": {"image/png": "..."}},
     ]
-    assert floors.output_text(outputs) == "Test accuracy: 0.9900\n42\n"
+    assert series.output_text(outputs) == "Test accuracy: 0.9900\n42\n"
 
 
 def test_a_line_printed_after_a_figure_is_still_found():
@@ -27,21 +27,21 @@ def test_a_line_printed_after_a_figure_is_still_found():
         {"output_type": "display_data", "data": {"text/plain": "<Figure size 640x480>"}},
         {"output_type": "stream", "name": "stdout", "text": "Test accuracy: 0.9237\n"},
     ]
-    assert floors.accuracies_in(floors.output_text(outputs)) == [0.9237]
+    assert series.accuracies_in(series.output_text(outputs)) == [0.9237]
 
 
 def test_floor_failure_names_notebook_floor_and_accuracy():
-    assert floors.floor_failure("04_convolutional_network.ipynb", 0.9900) is None
-    message = floors.floor_failure("04_convolutional_network.ipynb", 0.9876)
+    assert series.floor_failure("04_convolutional_network.ipynb", 0.9900) is None
+    message = series.floor_failure("04_convolutional_network.ipynb", 0.9876)
     assert "04_convolutional_network.ipynb" in message
     assert "0.9876" in message and "0.9900" in message
 
 
 def test_comparison_has_no_floor():
-    assert floors.FLOORS["06_comparison.ipynb"] is None
-    assert floors.floor_failure("06_comparison.ipynb", 0.1) is None
-    floor = floors.FLOORS["05_beyond_99.ipynb"]
-    assert "below its floor" in floors.floor_failure("05_beyond_99.ipynb", floor - 0.0001)
+    assert series.FLOORS["06_comparison.ipynb"] is None
+    assert series.floor_failure("06_comparison.ipynb", 0.1) is None
+    floor = series.FLOORS["05_beyond_99.ipynb"]
+    assert "below its floor" in series.floor_failure("05_beyond_99.ipynb", floor - 0.0001)
 
 
 def test_every_floor_sits_below_its_measured_seed_spread():
@@ -52,11 +52,11 @@ def test_every_floor_sits_below_its_measured_seed_spread():
     table = Path(__file__).resolve().parent.parent / "benchmarks" / "seeds.md"
     rows = [line.split("|") for line in table.read_text().splitlines() if line.startswith("| 0")]
     names = {row[1].strip() for row in rows}
-    assert {name for name, floor in floors.FLOORS.items() if floor} - names == {
+    assert {name for name, floor in series.FLOORS.items() if floor} - names == {
         "00_introduction.ipynb"  # NumPy with fixed seeds of its own: no Keras seed to vary
     }
     for row in rows:
         name, seeds, low = row[1].strip(), int(row[2]), float(row[3])
         # Notebook 5 varies most (issue 12): eight seeds for it, five for the others.
         assert seeds >= (8 if name == "05_beyond_99.ipynb" else 5), f"{name}: too few seeds"
-        assert floors.FLOORS[name] < low, f"{name}: floor {floors.FLOORS[name]} >= min {low}"
+        assert series.FLOORS[name] < low, f"{name}: floor {series.FLOORS[name]} >= min {low}"

@@ -1,17 +1,14 @@
 """Unit tests for the plotting helpers the notebooks share."""
 
-import sys
-from pathlib import Path
-
 import matplotlib
 import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "notebooks"))
 
 import matplotlib.pyplot as plt  # noqa: E402
-from mnist_helpers import (  # noqa: E402
+
+from mnist_series.helpers import (  # noqa: E402
     confusion_matrix,
     most_confident_mistakes,
     per_class_scores,

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests import floors
+from mnist_series import series
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -52,7 +52,7 @@ def keyword(call, name):
 
 
 def test_every_notebook_has_a_floor_and_every_floor_a_notebook():
-    assert sorted(floors.FLOORS) == IDS
+    assert sorted(series.FLOORS) == IDS
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
@@ -106,13 +106,13 @@ def test_loads_mnist_the_canonical_way_and_knows_nothing_of_tests(path):
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_stored_run_meets_its_floor_once(path):
-    text = floors.output_text([out for cell in code_cells(load(path)) for out in cell["outputs"]])
-    accuracies = floors.accuracies_in(text)
-    if floors.FLOORS[path.name] is None:
+    text = series.output_text([out for cell in code_cells(load(path)) for out in cell["outputs"]])
+    accuracies = series.accuracies_in(text)
+    if series.FLOORS[path.name] is None:
         assert accuracies == [], "a notebook without a floor must not print a test accuracy"
         return
     assert len(accuracies) == 1, f"expected one 'Test accuracy: 0.XXXX' line, got {accuracies}"
-    assert floors.floor_failure(path.name, accuracies[0]) is None
+    assert series.floor_failure(path.name, accuracies[0]) is None
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
@@ -167,8 +167,8 @@ def test_local_images_exist(path):
 
 
 def stored_accuracy(path):
-    text = floors.output_text([out for cell in code_cells(load(path)) for out in cell["outputs"]])
-    return floors.accuracies_in(text)[0]
+    text = series.output_text([out for cell in code_cells(load(path)) for out in cell["outputs"]])
+    return series.accuracies_in(text)[0]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
@@ -186,7 +186,7 @@ def test_readme_and_benchmark_table_quote_the_stored_run(path):
         None,
     )
     assert readme_row and bench_row, "the notebook is missing from README.md or notebooks.md"
-    if floors.FLOORS[path.name] is None:
+    if series.FLOORS[path.name] is None:
         assert "| - |" in bench_row and "| - |" in readme_row, "no accuracy for this notebook"
     else:
         accuracy = stored_accuracy(path)
@@ -198,7 +198,13 @@ def test_readme_and_benchmark_table_quote_the_stored_run(path):
     assert f"| {memory} MiB |" in readme_row, "README peak memory differs from notebooks.md"
 
 
-KNOWN_NAMES = {"MNIST_NPZ", "KERAS_HOME", "HTTPS_PROXY", "TF_CPP_MIN_LOG_LEVEL"}
+KNOWN_NAMES = {
+    "MNIST_NPZ",
+    "MNIST_SERIES_MODELS",
+    "KERAS_HOME",
+    "HTTPS_PROXY",
+    "TF_CPP_MIN_LOG_LEVEL",
+}
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests import offline_mnist
+from mnist_series import offline_mnist
 
 
 def fake_mnist():

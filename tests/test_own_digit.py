@@ -1,19 +1,17 @@
 """Preparing your own digit: the sample images, good input, and every kind of bad input."""
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "notebooks"))
-sys.path.insert(0, str(ROOT / "data"))
+from mnist_series import own_digit
+from mnist_series.own_digit import DigitImageError, prepare_digit
+from tests.scripts import load_script
 
-import make_digits  # noqa: E402
-import own_digit  # noqa: E402
-from own_digit import DigitImageError, prepare_digit  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+make_digits = load_script("data/make_digits.py")
 
 SAMPLES = sorted((ROOT / "data" / "digits").glob("*.png"))
 

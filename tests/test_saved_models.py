@@ -2,15 +2,13 @@
 
 import json
 import math
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "notebooks"))
+from mnist_series import saved_models
 
-import saved_models  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_chapter_names_a_notebook_of_the_series():
@@ -62,3 +60,106 @@ def test_info_without_its_json_has_no_time(tmp_path):
     facts = saved_models.info("softmax", tmp_path)
     assert facts["notebook"] == "01_softmax_regression.ipynb"
     assert math.isnan(facts["training_seconds"])
+
+
+def test_saving_replaces_the_old_model_only_when_the_new_one_is_complete(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
+    with saved_models.saving("cnn", training_seconds=5, folder=tmp_path) as partial:
+        assert partial.parent == tmp_path and partial.suffix == ".keras"
+        assert partial.name != "cnn.keras"
+        model.save(partial)
+    old = (tmp_path / "cnn.keras").read_bytes()
+    assert saved_models.info("cnn", tmp_path)["training_seconds"] == 5
+
+    # The save is interrupted half-way (here: Keras has written part of the file).
+    with pytest.raises(OSError, match="disk full"):
+        with saved_models.saving("cnn", training_seconds=9, folder=tmp_path) as partial:
+            partial.write_bytes(b"PK\x03\x04 half a zip")
+            raise OSError("disk full")
+    assert (tmp_path / "cnn.keras").read_bytes() == old  # the previous model is whole
+    assert saved_models.info("cnn", tmp_path)["training_seconds"] == 5  # and its record
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cnn.json", "cnn.keras"]
+
+
+def test_saving_nothing_inside_the_block_is_an_error(tmp_path):
+    with pytest.raises(RuntimeError, match="nothing was saved"):
+        with saved_models.saving("cnn", training_seconds=1, folder=tmp_path):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_environment_variable_moves_the_models_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(saved_models.ENV_VAR, str(tmp_path / "elsewhere"))
+    assert saved_models.models_dir() == tmp_path / "elsewhere"
+    assert saved_models.path_for("mlp") == tmp_path / "elsewhere" / "mlp.keras"
+    monkeypatch.delenv(saved_models.ENV_VAR)
+    assert saved_models.models_dir() == saved_models.MODELS_DIR
+
+
+def test_series_is_listed_once():
+    from mnist_series import series
+
+    assert saved_models.SERIES == tuple(c for c in series.CHAPTERS if c.name)
+    assert [c.notebook for c in series.CHAPTERS] == sorted(
+        path.name for path in (ROOT / "notebooks").glob("*.ipynb")
+    )
+
+
+def _save(model, name, folder):
+    with saved_models.saving(name, training_seconds=1, folder=folder) as partial:
+        model.save(partial)
+
+
+def zip_of(files: dict) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"", "is damaged: not a .keras archive (0 bytes)"),  # a copy that never finished
+        (b"PK\x03\x04 half a zip", "is damaged: not a .keras archive"),  # a cut-off .keras
+        (b"<html>404 Not Found</html>", "is damaged"),  # a web page saved under the name
+        (zip_of({"hello.txt": "hi"}), "cannot be read"),  # a zip, but not a Keras model
+    ],
+)
+def test_load_reports_a_damaged_file_in_one_line(tmp_path, content, expected):
+    (tmp_path / "cnn.keras").write_bytes(content)
+    with pytest.raises(saved_models.UnusableModelError) as raised:
+        saved_models.load("cnn", tmp_path)
+    message = str(raised.value)
+    assert expected in message and "\n" not in message
+    assert "notebooks/04_convolutional_network.ipynb" in message
+
+
+@pytest.mark.parametrize(
+    "shape_in, classes",
+    [((784,), 3), ((32, 32, 3), 10), ((28, 28), 10)],  # 3 classes; CIFAR-sized; no channel axis
+)
+def test_load_refuses_a_model_that_does_not_read_mnist(tmp_path, shape_in, classes):
+    import keras
+
+    _save(keras.Sequential([keras.Input(shape_in), keras.layers.Flatten(),
+                            keras.layers.Dense(classes)]), "mlp", tmp_path)  # fmt: skip
+    with pytest.raises(saved_models.UnusableModelError, match="not a model of this series"):
+        saved_models.load("mlp", tmp_path)
+
+
+def test_load_gives_back_a_model_of_the_series(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])  # fmt: skip
+    _save(model, "cnn", tmp_path)
+    assert saved_models.load("cnn", tmp_path).count_params() == model.count_params()
+    with pytest.raises(saved_models.MissingModelError):
+        saved_models.load("cnn_plus", tmp_path)

@@ -1,15 +1,13 @@
 """The time-to-accuracy benchmark: its arithmetic, and a quick run of every recipe."""
 
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks import time_to_accuracy as tta
+from mnist_series import series
 
-from benchmarks import time_to_accuracy as tta  # noqa: E402
-from tests import floors  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def fake(key, who, accuracies, seconds_per_epoch):
@@ -45,7 +43,7 @@ def test_every_recipe_has_a_floor_and_every_model_a_comparison():
     for recipe in tta.RECIPES:
         assert tta.floor_of(recipe.key) > 0.9
     assert {r.key for r in tta.RECIPES if r.who == "ours"} == set(tta.CLASSIC_OF)
-    assert tta.floor_of("cnn_plus") == floors.FLOORS["05_beyond_99.ipynb"]
+    assert tta.floor_of("cnn_plus") == series.FLOORS["05_beyond_99.ipynb"]
 
 
 def test_quick_run_of_every_recipe_writes_table_and_chart(tmp_path):

@@ -9,8 +9,8 @@ notebook kernel call :func:`install` before the first cell runs.
 It can also check a copy by hand, and install the start-up file into an
 IPython directory (a teacher's offline classroom; see data/README.md)::
 
-    python tests/offline_mnist.py path/to/mnist.npz
-    python tests/offline_mnist.py path/to/mnist.npz --startup ~/.ipython
+    python -m mnist_series.offline_mnist path/to/mnist.npz
+    python -m mnist_series.offline_mnist path/to/mnist.npz --startup ~/.ipython
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def install(path) -> None:
 
 
 STARTUP_TEMPLATE = """\
-# Written by tests/offline_mnist.py: serve MNIST from a local copy.
+# Written by mnist_series/offline_mnist.py: serve MNIST from a local copy.
 # Everything happens inside a function, so no name leaks into the notebook.
 def _serve_offline_mnist():
     import importlib.util

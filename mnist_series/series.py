@@ -1,0 +1,113 @@
+"""The series in one table, and how a notebook's printed accuracy is read.
+
+Every place that lists the series reads :data:`CHAPTERS`: the saved models
+(``saved_models.SERIES``), the closing notebook, the accuracy floors that the
+test run enforces, and the benchmark (which names its runs by ``name`` and
+compares each of our models with the classic runs in ``compared_with``).
+
+Every notebook that trains a model prints exactly one line
+``Test accuracy: 0.XXXX`` for its main model. The test run reads that line from
+the live output of the notebook and fails when the number is below the
+notebook's floor; a notebook that trains nothing has the floor None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Chapter:
+    notebook: str  # file name in notebooks/
+    name: str | None  # its saved model (models/NAME.keras) and benchmark key; None: saves none
+    title: str  # how the closing notebook and the benchmark name the model
+    floor: float | None  # the lowest test accuracy the test run accepts; None: trains nothing
+    compared_with: tuple[tuple[str, str], ...] = ()  # (name, who) of the benchmark's classic runs
+
+
+# Each floor sits below the lowest accuracy measured over seeds 42, 1, 2, 3 and 4 (and 5, 6 and
+# 7 for notebook 5) by `benchmarks/run_notebooks.py --seeds` (benchmarks/seeds.md, Intel Xeon,
+# 2026-12-01); the comment gives that minimum and the margin. A learner's CPU changes the last
+# digits as much as a seed does, so a floor must hold over the spread.
+CHAPTERS = (
+    # NumPy with fixed seeds: 0.9289 on two CPUs; 2.9 points below.
+    Chapter("00_introduction.ipynb", None, "NumPy perceptron", 0.900),
+    # min 0.9226 over 5 seeds: 0.26 points below.
+    Chapter(
+        "01_softmax_regression.ipynb", "softmax", "softmax regression", 0.920,
+        compared_with=(("softmax", "classic"),),
+    ),
+    # min 0.9766 over 5 seeds: 0.36 points below.
+    Chapter(
+        "02_multilayer_perceptron.ipynb", "mlp", "MLP", 0.973,
+        compared_with=(("mlp", "classic"),),
+    ),
+    # min 0.9805 over 5 seeds: 0.15 points below.
+    Chapter(
+        "03_dropout_and_optimizers.ipynb", "dropout_mlp", "MLP + dropout", 0.979,
+        compared_with=(("dropout_mlp", "classic"),),
+    ),
+    # min 0.9915 over 5 seeds: 0.15 points below.
+    Chapter(
+        "04_convolutional_network.ipynb", "cnn", "CNN", 0.990,
+        compared_with=(("cnn", "classic"), ("cnn", "fchollet"), ("cnn", "batch 128")),
+    ),
+    # min 0.9933 over 8 seeds (42, 1 to 7): 0.13 points below. Compared with the classic
+    # Keras CNNs, judged against this higher floor.
+    Chapter(
+        "05_beyond_99.ipynb", "cnn_plus", "CNN + BN + augmentation", 0.992,
+        compared_with=(("cnn", "classic"), ("cnn", "fchollet")),
+    ),
+    # Compares the saved models; trains nothing.
+    Chapter("06_comparison.ipynb", None, "the series side by side", None),
+)  # fmt: skip
+
+FLOORS: dict[str, float | None] = {chapter.notebook: chapter.floor for chapter in CHAPTERS}
+
+
+def chapter_of(key: str) -> Chapter:
+    """The chapter whose notebook file or saved model is called ``key``."""
+    for chapter in CHAPTERS:
+        if key in (chapter.notebook, chapter.name):
+            return chapter
+    known = [chapter.name for chapter in CHAPTERS if chapter.name]
+    raise KeyError(f"no notebook or model called {key!r} in the series (models: {known})")
+
+
+ACCURACY_LINE = re.compile(r"^Test accuracy: (\d\.\d{4})$", re.MULTILINE)
+
+
+def accuracies_in(text: str) -> list[float]:
+    """All accuracies printed as ``Test accuracy: 0.XXXX`` lines in ``text``."""
+    return [float(value) for value in ACCURACY_LINE.findall(text)]
+
+
+def output_text(outputs) -> str:
+    """The printed text of a cell's outputs (streams and plain-text results).
+
+    A rich result such as a figure ends without a newline, so one is added after
+    it: the next printed line must still start a line.
+    """
+    text = ""
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            part = output.get("text", "")
+        else:
+            part = output.get("data", {}).get("text/plain", "")
+        part = "".join(part) if isinstance(part, list) else part
+        if text and not text.endswith("\n"):
+            text += "\n"
+        text += part
+    return text
+
+
+def floor_failure(notebook: str, accuracy: float) -> str | None:
+    """A message if ``accuracy`` is below the floor of ``notebook``, else None."""
+    floor = FLOORS[notebook]
+    if floor is None or accuracy >= floor:
+        return None
+    return (
+        f"{notebook}: test accuracy {accuracy:.4f} is below its floor of {floor:.4f}"
+        f" ({accuracy:.2%} < {floor:.1%})"
+    )
