@@ -19,6 +19,7 @@ import argparse
 import os
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,7 @@ def check_arrays(arrays) -> None:
             problems.append(f"{key} has dtype {array.dtype}, expected uint8")
         if array.shape != SHAPES[key]:
             problems.append(f"{key} has shape {array.shape}, expected {SHAPES[key]}")
-        if key in LABEL_COUNTS and array.ndim == 1:
+        if key in LABEL_COUNTS and array.ndim == 1 and array.dtype == np.uint8:
             counts = tuple(int(n) for n in np.bincount(array, minlength=10))
             if counts != LABEL_COUNTS[key]:
                 problems.append(f"{key} label counts are {counts}, expected {LABEL_COUNTS[key]}")
@@ -73,11 +74,20 @@ def load_checked(path) -> tuple:
     path = Path(path)
     if not path.is_file():
         raise BadMnistCopy(f"{path} is not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise BadMnistCopy(f"{path} is empty (0 bytes): copy the file again")
+    if not zipfile.is_zipfile(path):  # an .npz is a zip archive of .npy files
+        raise BadMnistCopy(
+            f"{path} is not an .npz file ({size:,} bytes, not a zip archive of NumPy arrays):"
+            " a truncated copy, or another kind of file"
+        )
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as error:
-        raise BadMnistCopy(f"{path} is not a readable .npz file ({error})") from error
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise BadMnistCopy(f"{path} is a damaged .npz file ({reason}): copy it again") from error
     try:
         check_arrays(arrays)
     except BadMnistCopy as error:

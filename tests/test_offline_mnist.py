@@ -45,6 +45,9 @@ def test_good_arrays_pass():
         (lambda a: a.update(y_train=np.sort(a["y_train"])[::-1].copy()), None),
         (lambda a: a["y_train"].__setitem__(0, 9), "y_train label counts are (5922,"),
         (lambda a: a.update(y_test=a["y_test"][:9000]), "y_test has shape (9000,)"),
+        # Labels of the wrong kind are named, not passed to bincount (TypeError / ValueError).
+        (lambda a: a.update(y_train=a["y_train"].astype(np.float64)), "y_train has dtype float64"),
+        (lambda a: a.update(y_test=a["y_test"].astype(np.int16) - 1), "y_test has dtype int16"),
     ],
 )
 def test_each_defect_is_named(spoil, message):
@@ -64,13 +67,37 @@ def test_load_checked_returns_keras_layout(npz):
     assert x_test[0, 0, 0] == 7
 
 
-def test_missing_and_unreadable_files_are_reported(tmp_path):
+def test_missing_file_is_reported(tmp_path):
     with pytest.raises(offline_mnist.BadMnistCopy, match="is not a file"):
         offline_mnist.load_checked(tmp_path / "nowhere.npz")
-    junk = tmp_path / "junk.npz"
-    junk.write_text("not an archive")
-    with pytest.raises(offline_mnist.BadMnistCopy, match="not a readable .npz"):
-        offline_mnist.load_checked(junk)
+
+
+def _truncated(npz_bytes: bytes) -> bytes:
+    return npz_bytes[: len(npz_bytes) // 2]
+
+
+def _damaged(npz_bytes: bytes) -> bytes:
+    middle = len(npz_bytes) // 2  # zip directory intact, one member's data overwritten
+    return npz_bytes[:64] + b"\x00" * 2000 + npz_bytes[2064:] if middle > 4000 else npz_bytes
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda good: b"", "is empty (0 bytes)"),
+        (lambda good: b"x_train,y_train\n1,2\n", "is not an .npz file"),  # a text file
+        (_truncated, "is not an .npz file"),  # a copy cut short: no zip directory at the end
+        (_damaged, "is a damaged .npz file"),
+    ],
+)
+def test_unreadable_files_get_one_line_messages(npz, tmp_path, make, message):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(make(npz.read_bytes()))
+    with pytest.raises(offline_mnist.BadMnistCopy) as caught:
+        offline_mnist.load_checked(bad)
+    text = str(caught.value)
+    assert message in text and "\n" not in text
+    assert "pickle" not in text  # NumPy's hint about pickled data would invite the wrong fix
 
 
 def test_startup_file_patches_keras_and_leaks_no_names(npz, tmp_path):
