@@ -117,6 +117,7 @@ def install(path) -> None:
     keras_mnist.load_data = load_data
 
 
+STARTUP_NAME = "00-offline-mnist.py"
 STARTUP_TEMPLATE = """\
 # Written by mnist_series/offline_mnist.py: serve MNIST from a local copy.
 # Everything happens inside a function, so no name leaks into the notebook.
@@ -141,13 +142,16 @@ def write_startup_file(ipython_dir, npz_path) -> Path:
     """
     startup = Path(ipython_dir) / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
-    target = startup / "00-offline-mnist.py"
-    target.write_text(
-        STARTUP_TEMPLATE.format(
-            module=str(Path(__file__).resolve()), npz=str(Path(npz_path).resolve())
-        )
-    )
+    target = startup / STARTUP_NAME
+    target.write_text(startup_text(npz_path))
     return target
+
+
+def startup_text(npz_path) -> str:
+    """What the start-up file for ``npz_path`` contains."""
+    return STARTUP_TEMPLATE.format(
+        module=str(Path(__file__).resolve()), npz=str(Path(npz_path).resolve())
+    )
 
 
 def serve_to_kernels(npz_path) -> Path:
@@ -172,6 +176,9 @@ def main(argv=None) -> int:
         metavar="IPYTHONDIR",
         help="also make every IPython kernel that uses IPYTHONDIR load MNIST from the copy",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="with --startup: replace a different start-up file"
+    )
     args = parser.parse_args(argv)
     try:
         load_checked(args.npz)
@@ -180,7 +187,17 @@ def main(argv=None) -> int:
         return 1
     print(f"{args.npz}: MNIST, as Keras ships it (keys, dtypes, shapes, label counts).")
     if args.startup:
-        target = write_startup_file(Path(args.startup).expanduser(), args.npz)
+        ipython_dir = Path(args.startup).expanduser()
+        existing = ipython_dir / "profile_default" / "startup" / STARTUP_NAME
+        wanted = startup_text(args.npz)
+        if existing.is_file() and existing.read_text() != wanted and not args.force:
+            print(
+                f"{existing} already exists and serves another copy or an older set-up:"
+                " add --force to replace it (every kernel of this IPython directory uses it)",
+                file=sys.stderr,
+            )
+            return 1
+        target = write_startup_file(ipython_dir, args.npz)
         print(f"Wrote {target}: kernels now load MNIST from {Path(args.npz).resolve()}.")
     return 0
 

@@ -81,7 +81,11 @@ def prepare_digit(path, *, max_pixels: int = MAX_PIXELS, steps: bool = False):
     With ``steps=True`` return a dict of the intermediate images instead
     ("grey", "ink", "cropped", "prepared") for showing what each step did.
     """
-    path = Path(path)
+    if not isinstance(path, (str, Path)):
+        raise DigitImageError(
+            f"prepare_digit reads a picture file: pass its path, not a {type(path).__name__}"
+        )
+    path = Path(path).expanduser()
     grey = _open_grey(path, max_pixels)
 
     # The paper is whatever the border of the picture mostly is.

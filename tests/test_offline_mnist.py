@@ -155,6 +155,26 @@ def test_command_line_installs_the_startup_file(npz, tmp_path):
     assert str(npz.resolve()) in startup.read_text()
 
 
+def test_startup_file_of_another_set_up_is_kept_unless_forced(npz, tmp_path):
+    startup = tmp_path / "ipy" / "profile_default" / "startup" / "00-offline-mnist.py"
+    startup.parent.mkdir(parents=True)
+    startup.write_text("# a teacher's own start-up file\n")
+
+    def command(*extra):
+        return subprocess.run(
+            [sys.executable, offline_mnist.__file__, str(npz), "--startup", str(tmp_path / "ipy"),
+             *extra], capture_output=True, text=True,
+        )  # fmt: skip
+
+    refused = command()
+    assert refused.returncode == 1 and "already exists" in refused.stderr
+    assert "--force" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert startup.read_text() == "# a teacher's own start-up file\n"
+    assert command("--force").returncode == 0
+    assert str(npz.resolve()) in startup.read_text()
+    assert command().returncode == 0  # the same set-up again: nothing to refuse
+
+
 def test_serve_to_kernels_points_ipython_at_the_startup_file(npz, monkeypatch):
     monkeypatch.delenv("IPYTHONDIR", raising=False)
     ipython_dir = offline_mnist.serve_to_kernels(npz)

@@ -153,3 +153,16 @@ def test_first_frame_of_an_animation(tmp_path):
     path = tmp_path / "anim.gif"
     frames[0].save(path, save_all=True, append_images=frames[1:])
     assert prepare_digit(path).max() == 1.0
+
+
+def test_home_folder_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    sample = ROOT / "data" / "digits" / "digit_3.png"
+    (tmp_path / "digit.png").write_bytes(sample.read_bytes())
+    assert np.array_equal(prepare_digit("~/digit.png"), prepare_digit(sample))
+
+
+@pytest.mark.parametrize("picture", [np.zeros((28, 28)), Image.new("L", (28, 28))])
+def test_an_array_or_image_instead_of_a_path_gets_one_line(picture):
+    with pytest.raises(DigitImageError, match="pass its path, not a"):
+        prepare_digit(picture)
