@@ -32,6 +32,7 @@ import argparse
 import os
 import platform
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -113,7 +114,7 @@ def problems(nb) -> list[str]:
     return found
 
 
-def main() -> int:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--write", action="store_true", help="store the outputs")
@@ -121,12 +122,25 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     parser.add_argument("--seeds", help="comma-separated seeds: measure the spread instead")
     parser.add_argument("--spread", type=Path, help="with --seeds: write the spread as Markdown")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
 
     npz = os.environ.get(offline_mnist.ENV_VAR)
+    ipython_dir = None
     if npz:
-        offline_mnist.serve_to_kernels(npz)
+        try:
+            ipython_dir = offline_mnist.serve_to_kernels(npz)
+        except offline_mnist.BadMnistCopy as error:
+            print(f"{offline_mnist.ENV_VAR}={npz}: {error}", file=sys.stderr)
+            return 2
+    try:
+        return measure(args, paths)
+    finally:  # the temporary IPython folder with the start-up file
+        if ipython_dir:
+            shutil.rmtree(ipython_dir, ignore_errors=True)
+
+
+def measure(args, paths) -> int:
     if args.seeds:
         seeds = [int(seed) for seed in args.seeds.split(",")]
         return measure_spread(paths, seeds, args.timeout, args.spread)

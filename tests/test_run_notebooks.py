@@ -42,3 +42,42 @@ def test_spread_row_gives_min_mean_max_and_the_margin_over_the_floor():
         "105 s",
     ]
     assert cells[8] == "42: 0.9929, 1: 0.9915"
+
+
+def test_a_bad_mnist_copy_gets_one_line_and_leaves_no_folder(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    (tmp_path / "bad.npz").write_text("not MNIST")
+    monkeypatch.setenv("MNIST_NPZ", str(tmp_path / "bad.npz"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where a leftover would land
+    monkeypatch.delenv("IPYTHONDIR", raising=False)  # restored after the test
+    assert run_notebooks.main([str(tmp_path / "none.ipynb")]) == 2
+    message = capsys.readouterr().err.strip()
+    assert message.startswith("MNIST_NPZ=") and "is not an .npz file" in message
+    assert len(message.splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.npz"]
+
+
+def test_the_temporary_ipython_folder_is_removed_after_the_run(tmp_path, monkeypatch):
+    import tempfile
+
+    import numpy as np
+
+    from mnist_series import offline_mnist
+
+    arrays = {
+        "x_train": np.zeros((60000, 28, 28), np.uint8),
+        "y_train": np.repeat(np.arange(10, dtype=np.uint8), offline_mnist.LABEL_COUNTS["y_train"]),
+        "x_test": np.zeros((10000, 28, 28), np.uint8),
+        "y_test": np.repeat(np.arange(10, dtype=np.uint8), offline_mnist.LABEL_COUNTS["y_test"]),
+    }
+    np.savez(tmp_path / "copy.npz", **arrays)
+    monkeypatch.setenv("MNIST_NPZ", str(tmp_path / "copy.npz"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("IPYTHONDIR", raising=False)  # serve_to_kernels sets it; restored after
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(1)")]
+    nbformat.write(nb, tmp_path / "tiny.ipynb")
+    monkeypatch.setattr(run_notebooks, "measure", lambda args, paths: 0)
+    assert run_notebooks.main([str(tmp_path / "tiny.ipynb")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.npz", "tiny.ipynb"]
