@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from mnist_series import recipes
+
 
 def recipe(epochs, batch, peak, widths=(32, 64, 128), shift=0.1, turn=0.03, **changes):
     # changes: stride=2 (the first convolution strides instead of pooling), ema=True,
@@ -34,11 +36,12 @@ def recipe(epochs, batch, peak, widths=(32, 64, 128), shift=0.1, turn=0.03, **ch
     )
 
 
-# "nb5" is notebook 5's recipe as it stands; the others change one or two things.
-# "w16_e15" is the recipe it replaced (15 epochs), "nb5_32" the one before that (32 filters
-# in the first block).
+# "nb5" is notebook 5's recipe as it stands, read from the recipes table; the others change
+# one or two things. "w16_e15" is the recipe it replaced (15 epochs), "nb5_32" the one before
+# that (32 filters in the first block).
+NB5 = recipes.recipe("cnn_plus")
 CANDIDATES = {
-    "nb5": recipe(10, 128, 0.003, widths=(16, 64, 128)),
+    "nb5": recipe(NB5.epochs, NB5.batch_size, NB5.optimizer.rate, **NB5.network.keywords),
     "nb5_32": recipe(15, 128, 0.003),
     "b256_e10": recipe(10, 256, 0.006),
     "b256_e12": recipe(12, 256, 0.006),
@@ -51,25 +54,21 @@ CANDIDATES = {
 }
 
 
-def build(keras, widths, shift, turn, stride=1):
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = inputs
-    if shift:
-        x = keras.layers.RandomTranslation(shift, shift, fill_mode="constant")(x)
-    if turn:
-        x = keras.layers.RandomRotation(turn, fill_mode="constant")(x)
-    for block, filters in enumerate(widths):
-        last = block == len(widths) - 1
-        padding = "valid" if last else "same"
-        strides = stride if block == 0 else 1
-        x = keras.layers.Conv2D(filters, 3, strides, padding=padding, use_bias=False)(x)
-        x = keras.layers.BatchNormalization()(x)
-        x = keras.layers.Activation("relu")(x)
-        if not last and strides == 1:
-            x = keras.layers.MaxPooling2D(2)(x)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    x = keras.layers.Dropout(0.2)(x)
-    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+def compiled(name: str, steps_per_epoch: int):
+    """Candidate ``name``'s network (notebook 5's, resized), compiled as the notebook does."""
+    import keras
+
+    candidate = CANDIDATES[name]
+    model = recipes.bn_cnn(
+        candidate["widths"], candidate["shift"], candidate["turn"], candidate.get("stride", 1)
+    )
+    schedule = recipes.warmup_cosine(candidate["peak"], candidate["epochs"], steps_per_epoch)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule, use_ema=candidate.get("ema", False)),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+        metrics=["accuracy"],
+    )
+    return model
 
 
 def train(name: str, seed: int, epochs: int | None = None) -> dict:
@@ -90,24 +89,11 @@ def train(name: str, seed: int, epochs: int | None = None) -> dict:
     x_test = x_test.reshape(-1, 28, 28, 1).astype("float32") / 255
     y_train_hot = keras.utils.to_categorical(y_train, 10)
     steps = int(np.ceil(len(x_train) / recipe["batch"]))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=recipe["peak"] / 30,
-        warmup_target=recipe["peak"],
-        warmup_steps=steps,
-        decay_steps=(recipe["epochs"] - 1) * steps,
-    )
     probabilities = 0
     start = time.perf_counter()
     for member in range(recipe.get("models", 1)):  # an ensemble averages its members' answers
         keras.utils.set_random_seed(seed + 1000 * member)
-        model = build(
-            keras, recipe["widths"], recipe["shift"], recipe["turn"], recipe.get("stride", 1)
-        )
-        model.compile(
-            optimizer=keras.optimizers.Adam(schedule, use_ema=recipe.get("ema", False)),
-            loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
-            metrics=["accuracy"],
-        )
+        model = compiled(name, steps)
         model.fit(x_train, y_train_hot, batch_size=recipe["batch"], epochs=epochs, verbose=0)
         probabilities = probabilities + model.predict(x_test, batch_size=1000, verbose=0)
     seconds = time.perf_counter() - start

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import resource
@@ -46,131 +45,24 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from mnist_series import offline_mnist, series
+from mnist_series import offline_mnist, recipes, series
 from mnist_series.machine import cpu_model
+from mnist_series.recipes import Recipe
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@dataclass(frozen=True)
-class Recipe:
-    key: str  # what --only selects: the model
-    who: str  # "ours" or "classic"
-    label: str  # the recipe, as the table names it
-    epochs: int
-    batch_size: int
-    train_on: str  # "48k": the notebooks' and classic 80/20 split; "60k": all training images
-
-
-RECIPES = (
-    Recipe("softmax", "ours", "SGD 0.5, 20 epochs", 20, 128, "48k"),
-    Recipe("softmax", "classic", "SGD 0.01, 200 epochs", 200, 128, "48k"),
-    Recipe("mlp", "ours", "SGD 0.05 + momentum 0.9, 15 epochs", 15, 128, "48k"),
-    Recipe("mlp", "classic", "SGD 0.01, 20 epochs", 20, 128, "48k"),
-    Recipe("dropout_mlp", "ours", "dropout 0.2, Adam + cosine, 15 epochs", 15, 128, "60k"),
-    Recipe("dropout_mlp", "classic", "dropout 0.3, SGD 0.01, 250 epochs", 250, 128, "48k"),
-    Recipe("cnn", "ours", "34,826 parameters, batch 256, Adam + cosine, 12 epochs", 12, 256, "48k"),
-    Recipe("cnn", "classic", "Keras example: Adadelta 1.0, 12 epochs", 12, 128, "60k"),
-    Recipe("cnn", "fchollet", "small convnet: RMSprop, batch 64, 5 epochs", 5, 64, "60k"),
-    # Not a classic: notebook 4's earlier recipe, to measure what the larger batch and rate buy.
-    Recipe("cnn", "batch 128", "the same CNN at batch 128, Adam 0.002 + cosine", 12, 128, "48k"),
-    Recipe("cnn_plus", "ours", "BN + augmentation, warm-up + cosine, 10 epochs", 10, 128, "60k"),
-)  # fmt: skip
+# Every recipe, ours and the classics, comes from the one table in mnist_series/recipes.py:
+# this script builds no model of its own.
+RECIPES = recipes.RECIPES
 
 # Whose floor applies to each of our models, and which classic runs it is compared with
 # (judged against our model's floor): both from the series table, mnist_series/series.py.
 NOTEBOOK_OF = {chapter.name: chapter.notebook for chapter in series.CHAPTERS if chapter.name}
 CLASSIC_OF = {c.name: list(c.compared_with) for c in series.CHAPTERS if c.name}
-
-
-def build(recipe: Recipe, steps_per_epoch: int):
-    """The model and optimizer of a recipe, exactly as its notebook (or the classic) has them."""
-    import keras
-    from keras import layers
-
-    def dense_net(hidden, dropout, softmax_only=False):
-        stack = [keras.Input(shape=(784,))]
-        if not softmax_only:
-            for _ in range(hidden):
-                stack.append(layers.Dense(128, activation="relu"))
-                if dropout:
-                    stack.append(layers.Dropout(dropout))
-        stack.append(layers.Dense(10, activation="softmax"))
-        return keras.Sequential(stack)
-
-    cosine = keras.optimizers.schedules.CosineDecay
-    total = recipe.epochs * steps_per_epoch
-    name = (recipe.key, recipe.who)
-    if name == ("softmax", "ours"):
-        return dense_net(0, 0, softmax_only=True), keras.optimizers.SGD(learning_rate=0.5)
-    if name == ("softmax", "classic"):
-        return dense_net(0, 0, softmax_only=True), keras.optimizers.SGD(learning_rate=0.01)
-    if name == ("mlp", "ours"):
-        return dense_net(2, 0), keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)
-    if name == ("mlp", "classic"):
-        return dense_net(2, 0), keras.optimizers.SGD(learning_rate=0.01)
-    if name == ("dropout_mlp", "ours"):
-        return dense_net(2, 0.2), keras.optimizers.Adam(learning_rate=cosine(0.001, total))
-    if name == ("dropout_mlp", "classic"):
-        return dense_net(2, 0.3), keras.optimizers.SGD(learning_rate=0.01)
-
-    def convnet(*stack):
-        """A Sequential CNN on 28 x 28 x 1 images, ending in a softmax over the ten digits."""
-        return keras.Sequential(
-            [keras.Input(shape=(28, 28, 1)), *stack, layers.Dense(10, "softmax")]
-        )
-
-    def conv(filters):
-        return layers.Conv2D(filters, 3, activation="relu")
-
-    if name in {("cnn", "ours"), ("cnn", "batch 128")}:
-        model = convnet(
-            conv(32), layers.MaxPooling2D(2), conv(64), layers.MaxPooling2D(2),
-            layers.Flatten(), layers.Dropout(0.5),
-        )  # fmt: skip
-        peak = 0.006 if recipe.who == "ours" else 0.002
-        return model, keras.optimizers.Adam(learning_rate=cosine(peak, total))
-    if name == ("cnn", "classic"):
-        # The classic Keras mnist_cnn example: two convolutions before any pooling,
-        # a 128-unit dense layer on 9,216 features, Adadelta at Keras 2's rate of 1.0.
-        model = convnet(
-            conv(32), conv(64), layers.MaxPooling2D(2), layers.Dropout(0.25),
-            layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dropout(0.5),
-        )  # fmt: skip
-        return model, keras.optimizers.Adadelta(learning_rate=1.0)
-    if name == ("cnn", "fchollet"):
-        # The small convnet of "Deep Learning with Python": three convolutions,
-        # dense 64, RMSprop with its default rate.
-        model = convnet(
-            conv(32), layers.MaxPooling2D(2), conv(64), layers.MaxPooling2D(2), conv(64),
-            layers.Flatten(), layers.Dense(64, activation="relu"),
-        )  # fmt: skip
-        return model, keras.optimizers.RMSprop()
-    if name == ("cnn_plus", "ours"):
-        inputs = keras.Input(shape=(28, 28, 1))
-        x = layers.RandomTranslation(0.1, 0.1, fill_mode="constant")(inputs)
-        x = layers.RandomRotation(0.03, fill_mode="constant")(x)
-        for filters, padding in [(16, "same"), (64, "same"), (128, "valid")]:
-            x = layers.Conv2D(filters, 3, padding=padding, use_bias=False)(x)
-            x = layers.BatchNormalization()(x)
-            x = layers.Activation("relu")(x)
-            if filters < 128:
-                x = layers.MaxPooling2D(2)(x)
-        x = layers.GlobalAveragePooling2D()(x)
-        x = layers.Dropout(0.2)(x)
-        model = keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
-        schedule = cosine(
-            0.003 / 30,
-            warmup_target=0.003,
-            warmup_steps=steps_per_epoch,
-            decay_steps=total - steps_per_epoch,
-        )
-        return model, keras.optimizers.Adam(learning_rate=schedule)
-    raise KeyError(name)
 
 
 def epochs_of(recipe: Recipe, quick: bool):
@@ -187,8 +79,7 @@ def epochs_of(recipe: Recipe, quick: bool):
     shape = (-1, 28, 28, 1) if image else (-1, 784)
     x_train = x_train.reshape(shape).astype("float32") / 255
     x_test = x_test.reshape(shape).astype("float32") / 255
-    if recipe.train_on == "48k":  # the last fifth is the notebooks' (and Keras's) validation
-        x_train, y_train = x_train[:48000], y_train[:48000]
+    x_train, y_train = x_train[: recipe.images], y_train[: recipe.images]  # 48k: last 12k held out
     epochs = recipe.epochs
     if quick:
         x_train, y_train, x_test, y_test = (
@@ -198,17 +89,10 @@ def epochs_of(recipe: Recipe, quick: bool):
             y_test[:1000],
         )
         epochs = 1
-    steps_per_epoch = math.ceil(len(x_train) / recipe.batch_size)
-    model, optimizer = build(recipe, steps_per_epoch)
-    if recipe.key == "cnn_plus":  # label smoothing needs one-hot labels
-        loss = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
-        y_train, y_test = (
-            keras.utils.to_categorical(y_train, 10),
-            keras.utils.to_categorical(y_test, 10),
-        )
-    else:
-        loss = "sparse_categorical_crossentropy"
-    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+    model = recipe.build(images=len(x_train))  # the schedule counts this run's batches
+    if recipe.label_smoothing:  # label smoothing needs one-hot labels
+        y_train = keras.utils.to_categorical(y_train, 10)
+        y_test = keras.utils.to_categorical(y_test, 10)
 
     yield None
     for _ in range(epochs):
@@ -315,9 +199,9 @@ class Child:
             self.process.wait()
 
 
-def run_in_turns(recipes: list[Recipe], quick: bool = False) -> list[dict]:
+def run_in_turns(chosen: list[Recipe], quick: bool = False) -> list[dict]:
     """Train the recipes in separate processes, one epoch each in turn, until all are done."""
-    children = [Child(recipe, quick) for recipe in recipes]
+    children = [Child(recipe, quick) for recipe in chosen]
     for each in children:  # all set up (data loaded, model built) before any epoch starts
         if each.answer() != "ready":
             raise RuntimeError(f"{each.recipe.key}/{each.recipe.who} did not start")
@@ -369,18 +253,18 @@ def rows(results: list[dict]) -> list[tuple[str, str, str, dict, float, str]]:
     Each of our models is followed by the classic runs it is compared with,
     judged against our model's floor; a classic run may appear more than once.
     """
-    recipes = {(r.key, r.who): r for r in RECIPES}
+    by_key = {(r.key, r.who): r for r in RECIPES}
     by = {(r["key"], r["who"]): r for r in results}
     lines = []
     for (key, who), result in by.items():
         if who != "ours":
             continue
         floor = floor_of(key)
-        lines.append((key, who, recipes[(key, who)].label, result, floor, "1 (reference)"))
+        lines.append((key, who, by_key[(key, who)].label, result, floor, "1 (reference)"))
         for other in CLASSIC_OF[key]:
             if other in by:
                 ratio = ratio_text(result, by[other], floor)
-                lines.append((*other, recipes[other].label, by[other], floor, ratio))
+                lines.append((*other, by_key[other].label, by[other], floor, ratio))
     return lines
 
 
@@ -397,7 +281,7 @@ def when(results: list[dict]) -> str:
 
 
 def table(results: list[dict], quick: bool) -> str:
-    recipes = {(r.key, r.who): r for r in RECIPES}
+    by_key = {(r.key, r.who): r for r in RECIPES}
     lines = [
         "| model | recipe | trained on | floor | epochs to floor | training time to floor "
         "| final test accuracy | peak memory | classic / ours |",
@@ -405,7 +289,7 @@ def table(results: list[dict], quick: bool) -> str:
     ]
     for key, who, label, result, floor, ratio in rows(results):
         epochs, seconds = reached_text(result, floor)
-        trained_on = recipes[(key, who)].train_on.replace("k", ",000")
+        trained_on = by_key[(key, who)].train_on.replace("k", ",000")
         lines.append(
             f"| {key} ({who}) | {label} | {trained_on} | {floor:.3f} | {epochs} | {seconds} "
             f"| {result['accuracies'][-1]:.4f} | {result['peak_rss_mib']:.0f} MiB | {ratio} |"

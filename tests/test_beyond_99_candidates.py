@@ -1,32 +1,16 @@
-"""The candidate script's "nb5" recipe must be notebook 5's recipe, read from the notebook."""
+"""The candidate script: its "nb5" candidate is notebook 5's recipe, and its report."""
 
 import json
-import re
-from pathlib import Path
 
 from benchmarks import beyond_99_candidates as candidates
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_beyond_99.ipynb"
-
-
-def notebook_recipe():
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    shift, turn = re.search(r"def build_cnn\(.*shift=([\d.]+), turn=([\d.]+)", code).groups()
-    blocks = re.search(r"for filters, padding in \[(.*)\]:", code).group(1)
-    final = code[code.index("epochs = ") :]
-    return {
-        "epochs": int(re.search(r"epochs = (\d+)", final).group(1)),
-        "batch": int(re.search(r"model\.fit\([^)]*batch_size=(\d+)", final).group(1)),
-        "peak": float(re.search(r"warmup_cosine\(([\d.]+), epochs", final).group(1)),
-        "widths": tuple(int(n) for n in re.findall(r"\((\d+),", blocks)),
-        "shift": float(shift),
-        "turn": float(turn),
-    }
+from mnist_series import recipes
 
 
 def test_the_nb5_candidate_is_the_notebooks_recipe():
-    assert candidates.CANDIDATES["nb5"] == notebook_recipe()
+    recipe = recipes.recipe("cnn_plus")
+    model = candidates.compiled("nb5", recipe.steps_per_epoch())
+    assert recipes.differences(model, recipe, trained=False) == []
+    assert candidates.CANDIDATES["nb5"]["batch"] == recipe.batch_size
 
 
 def test_report_summarises_full_runs_per_candidate(tmp_path):

@@ -1,0 +1,371 @@
+"""Every recipe of the series, once: the chapters' models and the classics they are compared with.
+
+A recipe is a network, an optimizer (with its learning-rate schedule), a loss, the
+number of epochs, the batch size and the training images. :data:`RECIPES` lists
+the main model of each chapter (``who="ours"``) and the classic recipes that
+``benchmarks/time_to_accuracy.py`` compares them with; the benchmark builds
+every model from here and defines none of its own.
+
+The notebooks still write their main model, ``compile`` and ``fit`` out in full:
+those lines are what a chapter teaches. What ties each notebook to its recipe is a
+check in the test run (``tests/nbharness.py``): when a notebook saves its model,
+:func:`differences` compares the saved file with the recipe (the layers in order
+with their settings, the optimizer and its schedule, the loss, and the number of
+training steps taken, which is epochs x batches per epoch) and the cell that
+saved it fails if anything differs.
+
+Keras is imported only when a model or optimizer is built.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+__all__ = [
+    "Recipe",
+    "Optimizer",
+    "RECIPES",
+    "recipe",
+    "dense_net",
+    "small_cnn",
+    "bn_cnn",
+    "keras_example_cnn",
+    "chollet_cnn",
+    "warmup_cosine",
+    "differences",
+]
+
+TRAINING_IMAGES = {"48k": 48_000, "60k": 60_000}  # 48k: the last 12,000 are held out
+
+
+# ---------------------------------------------------------------- networks
+
+
+def dense_net(hidden: int = 0, dropout: float = 0.0):
+    """Flat 784 pixels, ``hidden`` ReLU layers of 128 (each followed by dropout if set), softmax."""
+    import keras
+
+    stack = [keras.Input(shape=(784,))]
+    for _ in range(hidden):
+        stack.append(keras.layers.Dense(128, activation="relu"))
+        if dropout:
+            stack.append(keras.layers.Dropout(dropout))
+    stack.append(keras.layers.Dense(10, activation="softmax"))
+    return keras.Sequential(stack)
+
+
+def _convnet(*stack):
+    """A Sequential network on 28 x 28 x 1 images ending in a softmax over the ten digits."""
+    import keras
+
+    return keras.Sequential(
+        [keras.Input(shape=(28, 28, 1)), *stack, keras.layers.Dense(10, activation="softmax")]
+    )
+
+
+def _conv(filters: int):
+    import keras
+
+    return keras.layers.Conv2D(filters, kernel_size=3, activation="relu")
+
+
+def small_cnn():
+    """Notebook 4's CNN: two convolution + pooling blocks, dropout, softmax (34,826 weights)."""
+    import keras
+
+    pool = partial(keras.layers.MaxPooling2D, pool_size=2)
+    return _convnet(
+        _conv(32), pool(), _conv(64), pool(), keras.layers.Flatten(), keras.layers.Dropout(0.5)
+    )
+
+
+def keras_example_cnn():
+    """The classic Keras ``mnist_cnn`` example: two convolutions before any pooling, dense 128."""
+    import keras
+
+    layers = keras.layers
+    return _convnet(
+        _conv(32), _conv(64), layers.MaxPooling2D(pool_size=2), layers.Dropout(0.25),
+        layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dropout(0.5),
+    )  # fmt: skip
+
+
+def chollet_cnn():
+    """The small convnet of "Deep Learning with Python": three convolutions, dense 64."""
+    import keras
+
+    layers = keras.layers
+    return _convnet(
+        _conv(32), layers.MaxPooling2D(pool_size=2), _conv(64), layers.MaxPooling2D(pool_size=2),
+        _conv(64), layers.Flatten(), layers.Dense(64, activation="relu"),
+    )  # fmt: skip
+
+
+def bn_cnn(widths=(16, 64, 128), shift=0.1, turn=0.03, stride=1):
+    """Notebook 5's network: augmentation, convolution + batch norm blocks, global pooling.
+
+    ``shift`` and ``turn`` set the random translation and rotation (0: none); the
+    last block has no padding and no pooling. ``stride=2`` makes the first
+    convolution stride instead of pooling after it (a candidate in
+    ``benchmarks/beyond_99_candidates.py``).
+    """
+    import keras
+
+    layers = keras.layers
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = inputs
+    if shift:
+        x = layers.RandomTranslation(shift, shift, fill_mode="constant")(x)
+    if turn:
+        x = layers.RandomRotation(turn, fill_mode="constant")(x)
+    for block, filters in enumerate(widths):
+        last = block == len(widths) - 1
+        strides = stride if block == 0 else 1
+        x = layers.Conv2D(
+            filters, kernel_size=3, strides=strides, padding="valid" if last else "same",
+            use_bias=False,
+        )(x)  # fmt: skip
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        if not last and strides == 1:
+            x = layers.MaxPooling2D(pool_size=2)(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.2)(x)
+    return keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+
+
+# ---------------------------------------------------------------- optimizers
+
+
+def warmup_cosine(peak: float, epochs: int, steps_per_epoch: int):
+    """One epoch of warm-up from peak / 30 to ``peak``, then cosine decay to 0 (notebook 5)."""
+    import keras
+
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=peak / 30,
+        warmup_target=peak,
+        warmup_steps=steps_per_epoch,
+        decay_steps=(epochs - 1) * steps_per_epoch,
+    )
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """An optimizer and its learning-rate schedule; called with (epochs, steps per epoch)."""
+
+    kind: str  # a class of keras.optimizers: "SGD", "Adam", "Adadelta", "RMSprop"
+    rate: float | None = None  # the (peak) learning rate; None: the class's default
+    schedule: str = "constant"  # "cosine": decay to 0; "warmup_cosine": see warmup_cosine()
+    momentum: float = 0.0  # SGD only
+
+    def __call__(self, epochs: int, steps_per_epoch: int):
+        import keras
+
+        options = {"momentum": self.momentum} if self.kind == "SGD" else {}
+        if self.schedule == "cosine":
+            options["learning_rate"] = keras.optimizers.schedules.CosineDecay(
+                initial_learning_rate=self.rate, decay_steps=epochs * steps_per_epoch
+            )
+        elif self.schedule == "warmup_cosine":
+            options["learning_rate"] = warmup_cosine(self.rate, epochs, steps_per_epoch)
+        elif self.rate is not None:
+            options["learning_rate"] = self.rate
+        return getattr(keras.optimizers, self.kind)(**options)
+
+
+# ---------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class Recipe:
+    key: str  # the model: a chapter's saved-model name (series.CHAPTERS)
+    who: str  # "ours" (the chapter's own recipe), "classic", ...
+    label: str  # the recipe in a few words, as the benchmark's table names it
+    network: Callable  # () -> an uncompiled Keras model
+    optimizer: Optimizer
+    epochs: int
+    batch_size: int
+    train_on: str  # "48k": the first 48,000 training images (the rest held out); "60k": all
+    label_smoothing: float = 0.0  # > 0: categorical cross-entropy on one-hot labels
+
+    @property
+    def images(self) -> int:
+        return TRAINING_IMAGES[self.train_on]
+
+    def steps_per_epoch(self, images: int | None = None) -> int:
+        return math.ceil((images or self.images) / self.batch_size)
+
+    def loss(self):
+        """The loss to compile with: sparse labels, or one-hot with label smoothing."""
+        if not self.label_smoothing:
+            return "sparse_categorical_crossentropy"
+        import keras
+
+        return keras.losses.CategoricalCrossentropy(label_smoothing=self.label_smoothing)
+
+    def build(self, images: int | None = None):
+        """The model, compiled as the recipe says, for ``images`` training images per epoch."""
+        model = self.network()
+        optimizer = self.optimizer(self.epochs, self.steps_per_epoch(images))
+        model.compile(optimizer=optimizer, loss=self.loss(), metrics=["accuracy"])
+        return model
+
+
+RECIPES = (
+    Recipe(
+        "softmax", "ours", "SGD 0.5, 20 epochs",
+        dense_net, Optimizer("SGD", 0.5), 20, 128, "48k",
+    ),
+    Recipe(
+        "softmax", "classic", "SGD 0.01, 200 epochs",
+        dense_net, Optimizer("SGD", 0.01), 200, 128, "48k",
+    ),
+    Recipe(
+        "mlp", "ours", "SGD 0.05 + momentum 0.9, 15 epochs",
+        partial(dense_net, 2), Optimizer("SGD", 0.05, momentum=0.9), 15, 128, "48k",
+    ),
+    Recipe(
+        "mlp", "classic", "SGD 0.01, 20 epochs",
+        partial(dense_net, 2), Optimizer("SGD", 0.01), 20, 128, "48k",
+    ),
+    Recipe(
+        "dropout_mlp", "ours", "dropout 0.2, Adam + cosine, 15 epochs",
+        partial(dense_net, 2, 0.2), Optimizer("Adam", 0.001, "cosine"), 15, 128, "60k",
+    ),
+    Recipe(
+        "dropout_mlp", "classic", "dropout 0.3, SGD 0.01, 250 epochs",
+        partial(dense_net, 2, 0.3), Optimizer("SGD", 0.01), 250, 128, "48k",
+    ),
+    Recipe(
+        "cnn", "ours", "34,826 parameters, batch 256, Adam + cosine, 12 epochs",
+        small_cnn, Optimizer("Adam", 0.006, "cosine"), 12, 256, "48k",
+    ),
+    Recipe(
+        "cnn", "classic", "Keras example: Adadelta 1.0, 12 epochs",
+        keras_example_cnn, Optimizer("Adadelta", 1.0), 12, 128, "60k",
+    ),
+    Recipe(
+        "cnn", "fchollet", "small convnet: RMSprop, batch 64, 5 epochs",
+        chollet_cnn, Optimizer("RMSprop"), 5, 64, "60k",
+    ),
+    # Not a classic: notebook 4's earlier recipe, to measure what the larger batch and rate buy.
+    Recipe(
+        "cnn", "batch 128", "the same CNN at batch 128, Adam 0.002 + cosine",
+        small_cnn, Optimizer("Adam", 0.002, "cosine"), 12, 128, "48k",
+    ),
+    Recipe(
+        "cnn_plus", "ours", "BN + augmentation, warm-up + cosine, 10 epochs",
+        partial(bn_cnn, widths=(16, 64, 128), shift=0.1, turn=0.03),
+        Optimizer("Adam", 0.003, "warmup_cosine"), 10, 128, "60k", label_smoothing=0.1,
+    ),
+)  # fmt: skip
+
+
+def recipe(key: str, who: str = "ours") -> Recipe:
+    """The recipe of model ``key`` (a chapter's saved-model name); ``who="ours"``: the chapter's."""
+    for each in RECIPES:
+        if (each.key, each.who) == (key, who):
+            return each
+    known = sorted({(each.key, each.who) for each in RECIPES})
+    raise KeyError(f"no recipe ({key!r}, {who!r}); known: {known}")
+
+
+# ---------------------------------------------------------------- the check
+
+
+def _without_names(value):
+    """A config with every ``name`` (and the build-time shapes) left out, recursively."""
+    if isinstance(value, dict):
+        return {
+            key: _without_names(item)
+            for key, item in value.items()
+            if key not in ("name", "build_config")
+        }
+    if isinstance(value, list | tuple):
+        return [_without_names(item) for item in value]
+    return value
+
+
+def _layers(model) -> list:
+    import keras
+
+    found = [
+        (type(layer).__name__, _without_names(layer.get_config()))
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
+    return [("input", list(model.input_shape))] + found
+
+
+def _first_difference(ours, theirs, where: str = "") -> str:
+    """Where two configs first differ, as ``path: a != b``."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        for key in [*ours, *(k for k in theirs if k not in ours)]:
+            if ours.get(key, "<missing>") != theirs.get(key, "<missing>"):
+                return _first_difference(
+                    ours.get(key, "<missing>"), theirs.get(key, "<missing>"), f"{where}.{key}"
+                )
+    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+            if a != b:
+                return _first_difference(a, b, f"{where}[{index}]")
+    return f"{where.lstrip('.') or 'value'}: {_shown(ours)} != {_shown(theirs)}"
+
+
+def _shown(value) -> str:
+    """A value as a message shows it: floats without float32's tail (0.4, not 0.4000000059)."""
+    return f"{value:.7g}" if isinstance(value, float) else repr(value)
+
+
+def differences(
+    model, expected: Recipe, images: int | None = None, trained: bool = True
+) -> list[str]:
+    """How a trained, compiled model (e.g. one loaded from models/) differs from ``expected``.
+
+    Compared: the layers in order (type and settings; layer names ignored), the
+    optimizer and its learning-rate schedule, the loss, and the optimizer's step
+    count, which must be epochs x batches per epoch (``trained=False``: not checked,
+    for a model that has not been trained yet). An empty list: it is the recipe.
+    """
+    reference = expected.build(images)
+    found = []
+    ours, theirs = _layers(model), _layers(reference)
+    if len(ours) != len(theirs):
+        found.append(
+            f"layers: {[kind for kind, _ in ours]} != recipe's {[kind for kind, _ in theirs]}"
+        )
+    else:
+        for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+            if a[0] != b[0]:
+                found.append(f"layer {index}: {a[0]} != recipe's {b[0]}")
+            elif a != b:
+                found.append(f"layer {index} ({a[0]}): {_first_difference(a[1], b[1])}")
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return found + ["the model was saved without compiling: no optimizer to compare"]
+    kinds = type(optimizer).__name__, type(reference.optimizer).__name__
+    if kinds[0] != kinds[1]:
+        found.append(f"optimizer: {kinds[0]} != recipe's {kinds[1]}")
+    else:
+        a = _without_names(optimizer.get_config())
+        b = _without_names(reference.optimizer.get_config())
+        if a != b:
+            found.append(f"optimizer {kinds[0]}: {_first_difference(a, b)}")
+    a = _without_names(model.get_compile_config().get("loss"))
+    b = _without_names(reference.get_compile_config().get("loss"))
+    if a != b:
+        found.append(f"loss: {_first_difference(a, b)}")
+    if not trained:
+        return found
+    steps = int(optimizer.iterations)
+    wanted = expected.epochs * expected.steps_per_epoch(images)
+    if steps != wanted:
+        found.append(
+            f"training steps: {steps:,} != recipe's {wanted:,} ({expected.epochs} epochs x "
+            f"{expected.steps_per_epoch(images)} batches of {expected.batch_size} from "
+            f"{images or expected.images:,} images)"
+        )
+    return found
