@@ -8,6 +8,10 @@
   test run reads the learner's models but never replaces them.
 - While nbval runs a notebook, it reads the ``Test accuracy: 0.XXXX`` line from
   the live output and fails the cell if the accuracy is below the floor.
+- When a notebook saves its model, the cell that saved it is checked against the
+  notebook's recipe in ``mnist_series/recipes.py`` (layers, optimizer and
+  schedule, loss, training steps) and fails if they differ: the benchmark
+  trains the recipe, so it must be what the chapter trains.
 - ``make test`` runs two workers (``pytest -n 2``, pytest-xdist). The notebooks
   form two chains, each run in order by one worker: 00-03 (small networks that
   keep about one core busy) and 04-06 (the convolutional networks, which use
@@ -26,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from mnist_series import offline_mnist, saved_models, series
+from mnist_series import offline_mnist, recipes, saved_models, series
 
 _ipython_dir = None
 _models_dir = None
@@ -82,8 +86,45 @@ def pytest_xdist_make_scheduler(config, log):
     return ChainScheduling(config, log)
 
 
+def model_stamp(notebook: str):
+    """When and how big the saved model of ``notebook`` is now (None: none saved, or none made)."""
+    try:
+        name = series.chapter_of(notebook).name
+    except KeyError:  # a notebook outside the series
+        return None
+    path = saved_models.models_dir() / f"{name}.keras"
+    if not name or not path.is_file():
+        return None
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def recipe_failure(notebook: str, before) -> str | None:
+    """If ``notebook`` saved its model since ``before`` (a stamp) and it is not the recipe, why."""
+    if model_stamp(notebook) in (None, before):
+        return None
+    name = series.chapter_of(notebook).name
+    try:
+        model = saved_models.load(name)
+    except (saved_models.MissingModelError, saved_models.UnusableModelError) as error:
+        return f"{notebook}: {error}"
+    found = recipes.differences(model, recipes.recipe(name))
+    if not found:
+        return None
+    return (
+        f"{notebook} saved a model that is not the recipe of {name} in mnist_series/recipes.py"
+        " (change both, or neither):\n  " + "\n  ".join(found)
+    )
+
+
+_stamps: dict[str, object] = {}  # each notebook's saved model before its first cell ran
+_recipe_checked: set[str] = set()
+
+
 def pytest_runtest_setup(item):
     notebook = _notebook(item)
+    if notebook and notebook not in _stamps:
+        _stamps[notebook] = model_stamp(notebook)
     done = _done_dir()
     if notebook not in READS_MODELS or done is None or notebook in _waited:
         return
@@ -154,6 +195,12 @@ def pytest_runtest_call(item):
     if outputs and notebook in series.FLOORS:
         for accuracy in series.accuracies_in(series.output_text(outputs)):
             message = series.floor_failure(notebook, accuracy)
+            if message:
+                pytest.fail(message, pytrace=False)
+    if error is None and notebook in _stamps and notebook not in _recipe_checked:
+        if model_stamp(notebook) != _stamps[notebook]:
+            _recipe_checked.add(notebook)
+            message = recipe_failure(notebook, _stamps[notebook])
             if message:
                 pytest.fail(message, pytrace=False)
     if error is not None:
