@@ -10,17 +10,20 @@ draw or photograph is usually none of that. ``prepare_digit`` converts it:
 2. convert colour to grey (by luminance);
 3. invert it if the background is light, so that ink has the large values, as in MNIST;
 4. stretch the contrast so the background is 0 and the darkest ink 1;
-5. crop to the ink, shrink (or enlarge) it to fit 20 x 20, keeping its shape;
-6. paste it into 28 x 28 with its centre of mass in the middle.
+5. leave out specks of dust (marks with a twentieth of the main stroke's ink or less);
+6. crop to the ink, shrink (or enlarge) it to fit 20 x 20, keeping its shape;
+7. paste it into 28 x 28 with its centre of mass in the middle.
 
 It returns a float32 array of shape (28, 28) with values in [0, 1], ready for a
 model trained on MNIST scaled by 1/255. Anything it cannot use raises an error
 that says what is wrong: a missing file, a file that is not an image, an image
-too large to open safely, or a blank image with no digit on it.
+too large to open safely, a blank image with no digit on it, or ink that is only
+scattered dots. 16-bit grey scans are read at their full depth.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +36,9 @@ INK_THRESHOLD = 0.25  # after stretching, pixels above this count as ink when cr
 MIN_CONTRAST = 0.15  # ink must differ from the paper by at least this (0..1 grey scale)
 BOX = 20  # MNIST fits each digit into 20 x 20 ...
 SIDE = 28  # ... and centres it in 28 x 28
+GRID = 256  # specks are found on a grid of at most this many cells a side
+SPECK = 0.05  # a mark with less than this share of the largest mark's ink is a speck
+STROKE = 0.25  # the largest mark must span this share of all the ink's extent, or it is dots
 
 
 class DigitImageError(ValueError):
@@ -45,7 +51,12 @@ def _open_grey(path: Path, max_pixels: int) -> np.ndarray:
     if not path.is_file():
         raise DigitImageError(f"{path} is not a file")
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():
+            # Pillow warns (on stderr) about very large images before it refuses them;
+            # here that warning becomes the one-line error below.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
             width, height = image.size
             if width * height > max_pixels:
                 raise DigitImageError(
@@ -54,6 +65,11 @@ def _open_grey(path: Path, max_pixels: int) -> np.ndarray:
                 )
             image.seek(0)  # the first frame of an animated GIF or similar
             image.load()
+            if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+                # 16-bit scans (and 32-bit or float images): scale by their own range;
+                # converting to 8-bit grey would clip every value above 255 to white.
+                values = np.asarray(ImageOps.exif_transpose(image), dtype=np.float64)
+                return (values / _full_scale(image.mode, values)).clip(0, 1).astype(np.float32)
             if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
                 # Transparent pixels are paper: lay the picture on white paper.
                 rgba = image.convert("RGBA")
@@ -62,11 +78,76 @@ def _open_grey(path: Path, max_pixels: int) -> np.ndarray:
             grey = ImageOps.exif_transpose(image).convert("L")
     except UnidentifiedImageError:
         raise DigitImageError(f"{path} is not an image Pillow can read") from None
-    except Image.DecompressionBombError as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise DigitImageError(f"{path} is too large to open safely: {error}") from None
     except OSError as error:  # truncated or corrupt files
         raise DigitImageError(f"{path} could not be decoded: {error}") from None
     return np.asarray(grey, dtype=np.float32) / 255.0
+
+
+def _full_scale(mode: str, values: np.ndarray) -> float:
+    """The value of white in a high-bit-depth image: 65535 for 16 bits, 1 or 255 for floats."""
+    brightest = float(values.max()) if values.size else 0.0
+    if mode.startswith("I;16") or (mode == "I" and brightest <= 65535):
+        return 65535.0
+    if mode == "F" and brightest <= 1.0:
+        return 1.0
+    if mode == "F" and brightest <= 255.0:
+        return 255.0
+    return max(brightest, 1.0)
+
+
+def _components(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """Label the 8-connected groups of True cells of a small mask: (labels, how many)."""
+    labels = np.zeros(mask.shape, dtype=np.int32)
+    count = 0
+    height, width = mask.shape
+    for start in zip(*np.nonzero(mask), strict=True):
+        if labels[start]:
+            continue
+        count += 1
+        labels[start] = count
+        todo = [start]
+        while todo:
+            row, col = todo.pop()
+            for r in range(max(row - 1, 0), min(row + 2, height)):
+                for c in range(max(col - 1, 0), min(col + 2, width)):
+                    if mask[r, c] and not labels[r, c]:
+                        labels[r, c] = count
+                        todo.append((r, c))
+    return labels, count
+
+
+def _without_specks(ink: np.ndarray, path: Path) -> np.ndarray:
+    """``ink`` with dust specks removed; an error if only scattered dots are left.
+
+    The ink is grouped into connected marks on a grid of at most GRID x GRID cells
+    (fast on a photo of any size). A mark with less than SPECK of the largest
+    mark's ink is a speck: left in, it would widen the crop, shrinking the digit
+    and moving it off centre. If even the largest mark is small next to the
+    picture's ink as a whole, the ink is scattered dots with no stroke to read.
+    """
+    height, width = ink.shape
+    step = max(1, -(-max(height, width) // GRID))  # cells of step x step pixels
+    padded = np.zeros((-(-height // step) * step, -(-width // step) * step), dtype=np.float32)
+    padded[:height, :width] = np.where(ink > INK_THRESHOLD, ink, 0)
+    cells = padded.reshape(padded.shape[0] // step, step, padded.shape[1] // step, step)
+    mass = cells.sum(axis=(1, 3))
+    labels, count = _components(mass > 0)
+    if count <= 1:
+        return ink
+    masses = np.bincount(labels.ravel(), weights=mass.ravel())[1:]
+    kept = np.flatnonzero(masses >= SPECK * masses.max()) + 1
+    spans = [np.ptp(np.nonzero(labels == label), axis=1).max() + 1 for label in kept]
+    rows, cols = np.nonzero(np.isin(labels, kept))
+    extent = max(np.ptp(rows), np.ptp(cols)) + 1
+    if max(spans) < STROKE * extent:
+        raise DigitImageError(
+            f"{path}: the ink is {count} scattered dots with no stroke between them, so there"
+            " is no digit to read; draw the digit with connected strokes"
+        )
+    keep = np.isin(labels, kept).repeat(step, axis=0).repeat(step, axis=1)
+    return np.where(keep[:height, :width], ink, 0).astype(np.float32)
 
 
 def _centre_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -100,6 +181,7 @@ def prepare_digit(path, *, max_pixels: int = MAX_PIXELS, steps: bool = False):
             f"{strongest - paper:.0%} of the grey scale, so there is no digit to read"
         )
     ink = np.clip((ink - paper) / (strongest - paper), 0.0, 1.0)
+    ink = _without_specks(ink, path)
 
     rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
     cols = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
@@ -111,6 +193,11 @@ def prepare_digit(path, *, max_pixels: int = MAX_PIXELS, steps: bool = False):
     resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
     small = Image.fromarray(np.uint8(np.round(cropped * 255))).resize(size, resample)
     small = np.asarray(small, dtype=np.float32) / 255.0
+    if small.max() == 0:  # every stroke averaged away: far thinner than the picture is large
+        raise DigitImageError(
+            f"{path}: the strokes are too thin to survive shrinking to {BOX} x {BOX} pixels;"
+            " draw the digit with a thicker pen, or crop the picture closer to it"
+        )
     small /= small.max()  # a thin pen stroke fades when shrunk: make its core full ink (1.0)
 
     prepared = np.zeros((SIDE, SIDE), dtype=np.float32)

@@ -166,3 +166,59 @@ def test_home_folder_is_expanded(tmp_path, monkeypatch):
 def test_an_array_or_image_instead_of_a_path_gets_one_line(picture):
     with pytest.raises(DigitImageError, match="pass its path, not a"):
         prepare_digit(picture)
+
+
+def test_a_16_bit_scan_reads_like_its_8_bit_copy(tmp_path):
+    eight = stroke(value=20, background=235)  # dark ink on light paper
+    sixteen = eight.astype(np.uint16) * 257  # the same picture at 16 bits (0..65535)
+    path = write(tmp_path / "scan16.png", sixteen)
+    assert Image.open(path).mode.startswith("I;16")  # not clipped to 8 bits on the way
+    expected = prepare_digit(write(tmp_path / "scan8.png", eight))
+    np.testing.assert_allclose(prepare_digit(path), expected, atol=1e-6)
+    as_float = write(tmp_path / "scan.tif", eight.astype(np.float32) / 255, mode="F")
+    np.testing.assert_allclose(prepare_digit(as_float), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("where", [(5, 5), (95, 3), (50, 90)])
+def test_a_speck_of_dust_is_ignored(tmp_path, where):
+    clean = prepare_digit(write(tmp_path / "clean.png", stroke(value=0, background=255)))
+    dusty = stroke(value=0, background=255)
+    dusty[where[0] : where[0] + 2, where[1] : where[1] + 2] = 0  # a 2 x 2 speck
+    np.testing.assert_array_equal(prepare_digit(write(tmp_path / "dusty.png", dusty)), clean)
+
+
+def test_a_separate_stroke_is_part_of_the_digit(tmp_path):
+    seven = stroke(where=(slice(30, 90), slice(60, 66)))
+    seven[20:26, 20:66] = 255  # the bar of a 7, drawn apart from its stem
+    steps = prepare_digit(write(tmp_path / "seven.png", seven), steps=True)
+    assert steps["cropped"].shape == (70, 46)  # the crop holds both strokes
+
+
+@pytest.mark.parametrize("size", [200, 1000])  # at 1000, shrinking used to give NaN
+def test_scattered_dots_are_no_digit(tmp_path, size):
+    dots = np.zeros((size, size), dtype=np.uint8)
+    for row, col in [(0.05, 0.05), (0.5, 0.9), (0.95, 0.3)]:
+        dots[int(row * size), int(col * size)] = 255
+    with pytest.raises(DigitImageError, match="3 scattered dots"):
+        prepare_digit(write(tmp_path / "dots.png", dots))
+
+
+def test_thin_strokes_on_a_large_picture_still_read(tmp_path):
+    """A one-pixel pen on a 3,000-pixel canvas: found, and specks found quickly."""
+    import time
+
+    canvas = np.zeros((3000, 3000), dtype=np.uint8)
+    canvas[500:2500, 1500] = 255
+    canvas[500, 1000:1500] = 255
+    start = time.perf_counter()
+    digit = prepare_digit(write(tmp_path / "thin.png", canvas))
+    assert time.perf_counter() - start < 10  # a hang guard, not a benchmark
+    assert digit.max() == 1.0 and (digit > 0).sum() > 20
+
+
+def test_pillows_large_image_warning_becomes_the_one_line_error(tmp_path, monkeypatch, recwarn):
+    path = write(tmp_path / "big.png", stroke(size=400))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100_000)  # warns above this, fails above 2x
+    with pytest.raises(DigitImageError, match="too large to open safely"):
+        prepare_digit(path)
+    assert not [w for w in recwarn if issubclass(w.category, Image.DecompressionBombWarning)]
