@@ -11,12 +11,15 @@ IPython directory (a teacher's offline classroom; see data/README.md)::
 
     python -m mnist_series.offline_mnist path/to/mnist.npz
     python -m mnist_series.offline_mnist path/to/mnist.npz --startup ~/.ipython
+    python -m mnist_series.offline_mnist path/to/mnist.npz --cache   # Keras's own file only
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -100,37 +103,47 @@ def install(path) -> None:
 
     The copy is checked once, here; each call of the replacement then reads the
     file again, so a notebook that changes the arrays it got cannot affect the
-    next call.
+    next call. (It runs the same code as the start-up file.)
     """
-    import keras
-    import keras.src.datasets.mnist as keras_mnist
-
-    path = str(Path(path).resolve())
     load_checked(path)
+    exec(startup_text(path, origin="mnist_series.offline_mnist.install"), {})
 
-    def load_data(path_in_cache="mnist.npz"):
-        """MNIST from a local copy (installed by the test harness)."""
-        with np.load(path, allow_pickle=False) as data:
+
+STARTUP_NAME = "00-offline-mnist.py"
+# The start-up file needs nothing from the repository (only NumPy and Keras), so the
+# series' folder can move; if the copy itself is gone, load_data() says so in the notebook.
+STARTUP_TEMPLATE = """\
+# Written by mnist_series/offline_mnist.py: every IPython kernel that runs this file loads
+# MNIST from a checked local copy instead of downloading it. Delete this file to undo that.
+# Everything happens inside a function, so no name leaks into the notebook.
+def _serve_offline_mnist(npz, origin):
+    import os
+
+    try:
+        import keras
+        import keras.src.datasets.mnist as keras_mnist
+    except ImportError:  # a kernel without Keras: nothing to serve
+        return
+
+    def load_data(path="mnist.npz"):
+        \"\"\"MNIST from a local copy (see the start-up file named in the error below).\"\"\"
+        import numpy as np
+
+        if not os.path.isfile(npz):
+            raise FileNotFoundError(
+                f"the local MNIST copy {{npz}} is gone (moved or deleted), and {{origin}} "
+                "serves it instead of Keras's download: point it at the copy's new place "
+                "with `python -m mnist_series.offline_mnist NEW.npz --startup IPYTHONDIR "
+                "--force`, or delete that file to let Keras download MNIST (data/README.md)"
+            )
+        with np.load(npz, allow_pickle=False) as data:
             return (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
 
     keras.datasets.mnist.load_data = load_data
     keras_mnist.load_data = load_data
 
 
-STARTUP_NAME = "00-offline-mnist.py"
-STARTUP_TEMPLATE = """\
-# Written by mnist_series/offline_mnist.py: serve MNIST from a local copy.
-# Everything happens inside a function, so no name leaks into the notebook.
-def _serve_offline_mnist():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("offline_mnist", {module!r})
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.install({npz!r})
-
-
-_serve_offline_mnist()
+_serve_offline_mnist({npz!r}, {origin!r})
 del _serve_offline_mnist
 """
 
@@ -143,15 +156,59 @@ def write_startup_file(ipython_dir, npz_path) -> Path:
     startup = Path(ipython_dir) / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
     target = startup / STARTUP_NAME
-    target.write_text(startup_text(npz_path))
+    target.write_text(startup_text(npz_path, origin=str(target)))
     return target
 
 
-def startup_text(npz_path) -> str:
-    """What the start-up file for ``npz_path`` contains."""
-    return STARTUP_TEMPLATE.format(
-        module=str(Path(__file__).resolve()), npz=str(Path(npz_path).resolve())
-    )
+def startup_text(npz_path, origin: str) -> str:
+    """What the start-up file at ``origin`` serving ``npz_path`` contains."""
+    return STARTUP_TEMPLATE.format(npz=str(Path(npz_path).resolve()), origin=origin)
+
+
+# The SHA-256 of the mnist.npz that Keras downloads and accepts in its cache
+# (keras/src/datasets/mnist.py); a copy with the same arrays but other bytes is deleted.
+KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+
+
+def sha256_of(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def keras_cache() -> Path:
+    """Where Keras looks for mnist.npz: $KERAS_HOME/datasets, else ~/.keras/datasets."""
+    home = os.environ.get("KERAS_HOME") or "~/.keras"
+    return Path(home).expanduser() / "datasets" / "mnist.npz"
+
+
+def copy_into_cache(npz_path, target: Path | None = None) -> Path:
+    """Copy a checked MNIST file into Keras's cache, if Keras will accept it there.
+
+    Raises BadMnistCopy if the file is not MNIST, or is MNIST with other bytes
+    than Keras's own file (Keras would delete it from the cache on the next
+    offline ``load_data()``); the message then says to use ``--startup`` instead.
+    The copy is written under a temporary name and renamed, so a cache never
+    holds half a file.
+    """
+    load_checked(npz_path)
+    if sha256_of(npz_path) != KERAS_SHA256:
+        raise BadMnistCopy(
+            f"{npz_path} holds MNIST, but not the exact file Keras downloads (its SHA-256"
+            " differs), so Keras would delete it from its cache: serve it to the kernels"
+            " with --startup ~/.ipython instead (data/README.md)"
+        )
+    target = Path(target) if target else keras_cache()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}-partial-{os.getpid()}")
+    try:
+        shutil.copyfile(npz_path, partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
 
 
 def serve_to_kernels(npz_path) -> Path:
@@ -179,6 +236,11 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--force", action="store_true", help="with --startup: replace a different start-up file"
     )
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="copy it into Keras's cache (~/.keras/datasets) if Keras will keep it there",
+    )
     args = parser.parse_args(argv)
     try:
         load_checked(args.npz)
@@ -186,10 +248,17 @@ def main(argv=None) -> int:
         print(error, file=sys.stderr)
         return 1
     print(f"{args.npz}: MNIST, as Keras ships it (keys, dtypes, shapes, label counts).")
+    if args.cache:
+        try:
+            target = copy_into_cache(args.npz)
+        except (BadMnistCopy, OSError) as error:
+            print(error, file=sys.stderr)
+            return 1
+        print(f"Copied it to {target}: load_data() now reads it there, offline.")
     if args.startup:
         ipython_dir = Path(args.startup).expanduser()
         existing = ipython_dir / "profile_default" / "startup" / STARTUP_NAME
-        wanted = startup_text(args.npz)
+        wanted = startup_text(args.npz, origin=str(existing))
         if existing.is_file() and existing.read_text() != wanted and not args.force:
             print(
                 f"{existing} already exists and serves another copy or an older set-up:"

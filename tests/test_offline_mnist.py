@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -103,23 +104,34 @@ def test_unreadable_files_get_one_line_messages(npz, tmp_path, make, message):
 def test_startup_file_patches_keras_and_leaks_no_names(npz, tmp_path):
     startup = offline_mnist.write_startup_file(tmp_path / "ipython", npz)
     assert startup.parent.name == "startup"
-    # Run it as IPython would, in a fresh interpreter, then call Keras.
-    script = (
-        "namespace = {'__name__': '__main__'}\n"
-        f"exec(open({str(startup)!r}).read(), namespace)\n"
-        "leaked = sorted(set(namespace) - {'__name__', '__builtins__'})\n"
-        "assert not leaked, leaked\n"
-        "import keras\n"
-        "(x, y), (xt, yt) = keras.datasets.mnist.load_data()\n"
-        "from keras.datasets import mnist\n"
-        "assert mnist.load_data()[1][0][0, 0, 0] == 7\n"
-        "print(x.shape, yt.shape, int(xt[0, 0, 0]))\n"
+    printed = after_startup(
+        startup,
+        "leaked = sorted(set(namespace) - {'__name__', '__builtins__'})",
+        "assert not leaked, leaked",
+        "(x, y), (xt, yt) = keras.datasets.mnist.load_data()",
+        "from keras.datasets import mnist",
+        "assert mnist.load_data()[1][0][0, 0, 0] == 7",
+        "print(x.shape, yt.shape, int(xt[0, 0, 0]))",
+    )
+    assert printed.endswith("(60000, 28, 28) (10000,) 7")
+
+
+def after_startup(startup, *lines) -> str:
+    """Run the start-up file as IPython would, in a fresh interpreter, then ``lines``
+    (with keras imported); return what they print."""
+    script = "\n".join(
+        [
+            "namespace = {'__name__': '__main__'}",
+            f"exec(open({str(startup)!r}).read(), namespace)",
+            "import keras",
+            *lines,
+        ]
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().endswith("(60000, 28, 28) (10000,) 7")
+    return done.stdout.strip()
 
 
 def test_install_refuses_a_bad_copy(tmp_path):
@@ -183,3 +195,40 @@ def test_serve_to_kernels_points_ipython_at_the_startup_file(npz, monkeypatch):
         assert (ipython_dir / "profile_default" / "startup" / "00-offline-mnist.py").is_file()
     finally:
         shutil.rmtree(ipython_dir)
+
+
+def test_startup_file_needs_nothing_from_the_repo_and_names_a_moved_copy(npz, tmp_path):
+    startup = offline_mnist.write_startup_file(tmp_path / "ipython", npz)
+    text = startup.read_text()
+    root = str(Path(offline_mnist.__file__).resolve().parent.parent)
+    assert root not in text and "import mnist_series" not in text  # the repo may move
+    npz.rename(tmp_path / "moved.npz")  # the copy itself moves
+    message = after_startup(
+        startup,
+        "try:",
+        "    keras.datasets.mnist.load_data()",
+        "except FileNotFoundError as error:",
+        "    print(error)",
+    )
+    assert "\n" not in message
+    assert f"the local MNIST copy {npz} is gone (moved or deleted)" in message
+    assert str(startup) in message and "--force" in message
+
+
+def test_cache_takes_only_the_file_keras_downloads(npz, tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    cached = tmp_path / "keras" / "datasets" / "mnist.npz"
+    assert offline_mnist.keras_cache() == cached
+    refused = subprocess.run(
+        [sys.executable, offline_mnist.__file__, str(npz), "--cache"],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 1 and not cached.exists()
+    assert "its SHA-256 differs" in refused.stderr and "--startup" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    # Keras's own file (here: a copy whose hash we declare to be Keras's) goes in.
+    monkeypatch.setattr(offline_mnist, "KERAS_SHA256", offline_mnist.sha256_of(npz))
+    assert offline_mnist.copy_into_cache(npz) == cached
+    assert cached.read_bytes() == npz.read_bytes()
+    assert [p.name for p in cached.parent.iterdir()] == ["mnist.npz"]  # no partial file left
