@@ -60,3 +60,36 @@ def test_convolve_matches_the_definition():
     # each output is top-left minus bottom-right of its 2 x 2 window: always -5
     assert (make_figures.convolve(image, kernel) == -5).all()
     assert make_figures.convolve(make_figures.IMAGE, make_figures.KERNEL, stride=2).shape == (3, 3)
+
+
+def notebook_4_code() -> str:
+    import json
+
+    notebook = json.loads((ROOT / "notebooks" / "04_convolutional_network.ipynb").read_text())
+    return "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+
+
+def test_notebook_4_and_the_figures_convolve_and_pool_alike():
+    """Notebook 4 writes its convolution out (that is the lesson) and the figures draw one:
+    the two must compute the same feature maps, and show the same 4 x 4 pooling example."""
+    import ast
+
+    tree = ast.parse(notebook_4_code())
+    definition = next(
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "convolve"
+    )
+    namespace = {"np": np}
+    exec(compile(ast.Module([definition], []), "notebook 4", "exec"), namespace)
+    rng = np.random.default_rng(0)
+    for size, k in [(28, 3), (7, 3), (6, 2)]:
+        image = rng.integers(0, 9, (size, size))
+        kernel = rng.integers(-2, 3, (k, k))
+        np.testing.assert_array_equal(
+            namespace["convolve"](image, kernel), make_figures.convolve(image, kernel)
+        )
+    block = next(
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "block"
+    )
+    assert np.array_equal(ast.literal_eval(block.args[0]), make_figures.POOL_INPUT)
