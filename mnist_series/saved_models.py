@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,8 @@ __all__ = [
     "models_dir",
     "path_for",
     "saving",
+    "save",
+    "check_writable",
     "record",
     "model_path",
     "info",
@@ -129,14 +132,52 @@ def path_for(name: str, folder: Path | None = None) -> Path:
     return folder / f"{name}.keras"
 
 
+def _partial(path: Path) -> Path:
+    """The temporary name a file is written under, beside ``path``, before it replaces it."""
+    return path.with_name(f".{path.stem}-partial-{os.getpid()}{path.suffix}")
+
+
 def _replace_atomically(path: Path, write) -> None:
     """Call ``write(temporary_path)``, then move the result over ``path`` in one step."""
-    partial = path.with_name(f".{path.stem}-partial-{os.getpid()}{path.suffix}")
+    partial = _partial(path)
     try:
         write(partial)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _not_writable(folder: Path) -> str | None:
+    """Why ``folder`` cannot take a saved model (it is created if missing); None if it can."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".write-test-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    return None
+
+
+def _unwritable_message(folder: Path, reason: str) -> str:
+    return (
+        f"{folder} cannot be written ({reason}), so this notebook cannot save its model: make"
+        f" the folder writable, or set {ENV_VAR} to a folder you can write, and restart the kernel"
+    )
+
+
+def check_writable(folder: Path | None = None) -> bool:
+    """Say now, before any training, if the models folder cannot be written.
+
+    A chapter calls this at its start: a read-only ``models/`` (a shared classroom
+    copy, a full disk) is reported in one line then, not after minutes of training.
+    Prints nothing and returns True when the folder can be written.
+    """
+    folder = folder or models_dir()
+    reason = _not_writable(folder)
+    if reason:
+        print(f"Warning: {_unwritable_message(folder, reason)}.")
+    return reason is None
 
 
 @contextlib.contextmanager
@@ -145,10 +186,17 @@ def saving(name: str, training_seconds: float, folder: Path | None = None) -> It
 
     ``path`` is a temporary ``.keras`` file beside models/NAME.keras. When the
     block ends without an error, it replaces the old model and the training time
-    is recorded; when it fails, the old model and record stay as they were.
+    is recorded; when it fails, the old model and record stay as they were. A
+    folder that cannot be written raises PermissionError, in one line, before
+    the block runs.
     """
-    target = path_for(name, folder)
-    partial = target.with_name(f".{name}-partial-{os.getpid()}.keras")
+    chapter(name)
+    folder = folder or models_dir()
+    reason = _not_writable(folder)
+    if reason:
+        raise PermissionError(_unwritable_message(folder, reason))
+    target = folder / f"{name}.keras"
+    partial = _partial(target)
     try:
         yield partial
         if not partial.is_file():
@@ -157,6 +205,19 @@ def saving(name: str, training_seconds: float, folder: Path | None = None) -> It
     finally:
         partial.unlink(missing_ok=True)
     record(name, training_seconds, folder)
+
+
+def save(model, name: str, training_seconds: float, folder: Path | None = None) -> Path:
+    """``model.save`` into models/NAME.keras, atomically, with the training time beside it.
+
+    What notebook 1 writes out with :func:`saving`, in one call for the later
+    chapters; prints where the model went.
+    """
+    with saving(name, training_seconds, folder) as partial:
+        model.save(partial)
+    path = (folder or models_dir()) / f"{name}.keras"
+    print(f"Saved models/{path.name}")
+    return path
 
 
 def record(name: str, training_seconds: float, folder: Path | None = None) -> None:
