@@ -1,6 +1,7 @@
 # Two commands for a fresh clone (see README.md):
 #   make lab    set up .venv and open the series in JupyterLab
 #   make test   set up .venv, lint, and execute every notebook as a test
+#   make student  student copies (no outputs, no solutions) in student/ and student.zip
 # Set MNIST_NPZ=/path/to/mnist.npz to test without internet (see data/README.md).
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 # JupyterLab refuses to start as root (containers, some classroom servers) unless told to.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test setup
+.PHONY: lab test setup student
 
 setup: $(VENV)/.installed
 
@@ -27,3 +28,7 @@ lab: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2
+
+# Student copies for a class: see mnist_series/classroom.py.
+student: setup
+	$(BIN)/python -m mnist_series.classroom student
