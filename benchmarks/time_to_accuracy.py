@@ -113,6 +113,7 @@ def result_of(recipe: Recipe, per_epoch: list[tuple[float, float]], parameters: 
         "parameters": parameters,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "date": date.today().isoformat(),
+        "cpu": cpu_model(),
     }
 
 
@@ -232,13 +233,16 @@ def reached_text(result: dict, floor: float) -> tuple[str, str]:
     return str(hit["epoch"]), f"{hit['seconds']:.0f} s"
 
 
-def machine() -> str:
+def machine(cpu: str | None = None) -> str:
+    """Cores, CPU (this machine's, or ``cpu``; "": none named) and the software versions."""
     import keras
     import numpy
     import tensorflow
 
+    cpu = cpu_model() if cpu is None else cpu
+    cpu = f" ({cpu})" if cpu else ""
     return (
-        f"{os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores{cpu}, Python {platform.python_version()}, "
         f"TensorFlow {tensorflow.__version__}, Keras {keras.__version__}, NumPy {numpy.__version__}"
     )
 
@@ -268,16 +272,30 @@ def rows(results: list[dict]) -> list[tuple[str, str, str, dict, float, str]]:
     return lines
 
 
+def one_cpu(results: list[dict]) -> str | None:
+    """The CPU that every result records, "" if they differ (when() names each), None if none
+    does (an older results.json: the machine rendering the table is named)."""
+    cpus = {result.get("cpu") for result in results}
+    if cpus == {None}:
+        return None
+    return cpus.pop() if len(cpus) == 1 else ""
+
+
 def when(results: list[dict]) -> str:
-    """The day of the run, or, for rows kept from earlier runs, which models ran on which day."""
-    days: dict[str, list[str]] = {}
+    """The day of the run, or, for rows kept from earlier runs, which models ran on which day
+    (and on which CPU, where the run recorded it)."""
+    days: dict[tuple[str, str], list[str]] = {}
     for result in results:
-        keys = days.setdefault(result.get("date", date.today().isoformat()), [])
+        run = (result.get("date", date.today().isoformat()), result.get("cpu", ""))
+        keys = days.setdefault(run, [])
         if result["key"] not in keys:
             keys.append(result["key"])
     if len(days) == 1:
-        return next(iter(days))
-    return "; ".join(f"{day} ({', '.join(keys)})" for day, keys in sorted(days.items()))
+        return next(iter(days))[0]
+    return "; ".join(
+        f"{day} ({', '.join(keys)}{'; ' + cpu if cpu else ''})"
+        for (day, cpu), keys in sorted(days.items())
+    )
 
 
 def table(results: list[dict], quick: bool) -> str:
@@ -298,7 +316,7 @@ def table(results: list[dict], quick: bool) -> str:
     return (
         "# Time to accuracy: our recipes against the classic ones\n\n"
         f"{mode}Measured by `benchmarks/time_to_accuracy.py` on {when(results)}, "
-        f"on {machine()}.\n\n"
+        f"on {machine(cpu=one_cpu(results))}.\n\n"
         "Test accuracy is measured after every epoch (not counted in the training time). "
         "*Training time to floor* is the training time until test accuracy first reaches "
         "the floor that the tests enforce for our model's notebook. When a classic recipe "

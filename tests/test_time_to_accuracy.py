@@ -64,6 +64,11 @@ def test_table_names_the_day_of_each_models_rows():
     assert tta.when([kept, ours, classic]) == "2026-11-21 (softmax); 2026-11-22 (cnn)"
     header = tta.table([kept, ours, classic], quick=False)
     assert "on 2026-11-21 (softmax); 2026-11-22 (cnn), on" in header
+    # Rows from two machines: each day names its CPU, and the header names none.
+    epyc, xeon = kept | {"cpu": "AMD EPYC"}, [r | {"cpu": "Xeon"} for r in (ours, classic)]
+    assert tta.when([epyc, *xeon]) == "2026-11-21 (softmax; AMD EPYC); 2026-11-22 (cnn; Xeon)"
+    assert " cores, Python" in tta.table([epyc, *xeon], quick=False)
+    assert " cores (Xeon), Python" in tta.table(xeon, quick=False)
 
 
 def test_keep_needs_only_and_a_full_run(capsys):
