@@ -62,6 +62,7 @@ def test_kit_holds_what_the_chapters_need(kit):
     assert (out / "mnist_series" / "own_digit.py").is_file()
     assert not list(out.rglob("__pycache__")) and not (out / "images" / "make_figures.py").exists()
     assert (out / "models").is_dir() and (out / "README.md").is_file()
+    assert (out / "LICENSE").read_text() == (ROOT / "LICENSE").read_text()
     with zipfile.ZipFile(archive) as packed:
         names = packed.namelist()
     assert "student/notebooks/05_beyond_99.ipynb" in names
