@@ -207,17 +207,16 @@ def saving(name: str, training_seconds: float, folder: Path | None = None) -> It
     record(name, training_seconds, folder)
 
 
-def save(model, name: str, training_seconds: float, folder: Path | None = None) -> Path:
+def save(model, name: str, training_seconds: float, folder: Path | None = None) -> None:
     """``model.save`` into models/NAME.keras, atomically, with the training time beside it.
 
     What notebook 1 writes out with :func:`saving`, in one call for the later
-    chapters; prints where the model went.
+    chapters; prints where the model went. Returns None, so that a notebook cell
+    ending with it shows that line and no path of this machine.
     """
     with saving(name, training_seconds, folder) as partial:
         model.save(partial)
-    path = (folder or models_dir()) / f"{name}.keras"
-    print(f"Saved models/{path.name}")
-    return path
+    print(f"Saved models/{name}.keras")
 
 
 def record(name: str, training_seconds: float, folder: Path | None = None) -> None:

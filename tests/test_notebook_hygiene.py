@@ -75,6 +75,10 @@ def test_stored_run_is_one_clean_run_all(path):
             )
             assert not re.search(r" at 0x[0-9a-f]{6,}", text), f"{where} stores an address"
             assert "\\u001b[" not in text, f"{where} stores terminal colour codes"
+            # A path of the recording machine differs on every other one (and under test,
+            # where models go to a temporary folder).
+            for machine_path in (str(NOTEBOOKS.parent), "PosixPath(", "/tmp/"):
+                assert machine_path not in text, f"{where} stores a path: {machine_path}"
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
@@ -196,6 +200,9 @@ def test_readme_and_benchmark_table_quote_the_stored_run(path):
     assert f"| {minutes} min |" in readme_row, "README run time differs from notebooks.md"
     memory = re.search(r"\| (\d+) MiB \|", bench_row).group(1)
     assert f"| {memory} MiB |" in readme_row, "README peak memory differs from notebooks.md"
+    guide = (root / "docs" / "teaching.md").read_text().splitlines()
+    guide_row = next(line for line in guide if line.startswith(f"| {int(path.name[:2])} · "))
+    assert f"| {minutes} min | {memory} MiB |" in guide_row, "docs/teaching.md: another run"
 
 
 KNOWN_NAMES = {
