@@ -2,6 +2,7 @@
 #   make lab    set up .venv and open the series in JupyterLab
 #   make test   set up .venv, lint, and execute every notebook as a test
 #   make student  student copies (no outputs, no solutions) in student/ and student.zip
+#   make site   the series as a static site in site/ (open site/index.html)
 # Set MNIST_NPZ=/path/to/mnist.npz to test without internet (see data/README.md).
 
 PYTHON ?= python3
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 # JupyterLab refuses to start as root (containers, some classroom servers) unless told to.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test setup student
+.PHONY: lab test setup student site
 
 setup: $(VENV)/.installed
 
@@ -29,6 +30,9 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2
 
-# Student copies for a class: see mnist_series/classroom.py.
+# Student copies and the site, for a class: see mnist_series/classroom.py.
 student: setup
-	$(BIN)/python -m mnist_series.classroom student
+	$(BIN)/python -m mnist_series.classroom student student
+
+site: setup
+	$(BIN)/python -m mnist_series.classroom site site

@@ -1,7 +1,7 @@
-"""Student copies of the series: the chapters without their outputs and worked solutions.
+"""The series for a class: student copies, and the chapters as a static site.
 
-``make student`` (or ``python -m mnist_series.classroom student/``) writes a folder
-that a teacher can hand out as it is or as the zip beside it:
+``make student`` (``python -m mnist_series.classroom student student``) writes a
+folder that a teacher can hand out as it is or as the zip beside it:
 
 - ``notebooks/``: every chapter with its outputs cleared and its *Solutions*
   section left out; the exercises, and every other cell, stay as they are;
@@ -10,7 +10,12 @@ that a teacher can hand out as it is or as the zip beside it:
   (offline data), ``LICENSE``, and ``requirements.txt``, ``pyproject.toml`` and
   the ``Makefile``, so that ``make lab`` sets up and opens the copies as it does here.
 
-The copies are made from the stored chapters each time, never edited by hand.
+``make site`` (``python -m mnist_series.classroom site site``) renders the stored
+chapters with nbconvert and the template in ``templates/mnist_site/`` into a folder
+that works offline: a home page, one page per chapter with navigation, the figures,
+MathJax from jupyter-server-mathjax, and the worked solutions folded.
+
+Both are made from the stored chapters each time, never edited by hand.
 """
 
 from __future__ import annotations
@@ -117,10 +122,141 @@ def _readme() -> str:
     )
 
 
+# ---------------------------------------------------------------- the site
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+MATHJAX = "../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"  # the site's own
+LINK = re.compile(r"\]\((?!https?:|mailto:|#)([^)\s#]+)(#[^)\s]*)?\)")
+
+
+def stored_runs(root: Path = ROOT) -> dict[str, tuple[str, str]]:
+    """Each notebook's (test accuracy, run time) from benchmarks/notebooks.md."""
+    table = (root / "benchmarks" / "notebooks.md").read_text(encoding="utf-8")
+    runs = {}
+    for name, accuracy, minutes in re.findall(
+        r"^\| (\S+\.ipynb) \| ([\d.]+|-) \| ([\d.]+ min)", table, re.MULTILINE
+    ):
+        runs[name] = (f"{float(accuracy):.2%}" if accuracy != "-" else "-", minutes)
+    return runs
+
+
+def _site_links(notebook: dict) -> tuple[dict, set[str]]:
+    """The notebook with links to chapters pointing at their pages, and the other local
+    files its markdown links to (paths relative to notebooks/)."""
+    notebook = copy.deepcopy(notebook)
+    others: set[str] = set()
+
+    def relink(match):
+        target, anchor = match.group(1), match.group(2) or ""
+        if target.endswith(".ipynb") and "/" not in target:
+            return f"]({target[: -len('.ipynb')]}.html{anchor})"
+        others.add(target)
+        return match.group(0)
+
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            cell["source"] = LINK.sub(relink, _text(cell))
+    return notebook, others
+
+
+def _nav(pages: list[tuple[str, str]], index: int, where: str) -> str:
+    """Links to the previous chapter, the home page and the next chapter."""
+    previous = pages[index - 1] if index > 0 else None
+    following = pages[index + 1] if index + 1 < len(pages) else None
+    left = f'<a href="{previous[0]}">← {previous[1]}</a>' if previous else "<span></span>"
+    right = f'<a href="{following[0]}">{following[1]} →</a>' if following else "<span></span>"
+    home = '<a href="../index.html">All chapters</a>'
+    return f'<nav class="series {where}">{left}{home}{right}</nav>'
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="mnist_site", extra_template_basedirs=[str(TEMPLATES)])
+    exporter.mathjax_url = MATHJAX
+    return exporter
+
+
+def make_site(out: Path, root: Path = ROOT) -> Path:
+    """Write the series as a static site into ``out`` (replaced if it exists); return its
+    home page. Every page works offline: figures, MathJax and styles are in the folder."""
+    import jupyter_server_mathjax
+    import nbformat
+
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "notebooks").mkdir(parents=True)
+    paths = sorted((root / "notebooks").glob("*.ipynb"))
+    chapters = [nbformat.read(path, as_version=4) for path in paths]
+    titles = [_text(nb.cells[0]).splitlines()[0].lstrip("# ").strip() for nb in chapters]
+    pages = [(f"{path.stem}.html", title) for path, title in zip(paths, titles, strict=True)]
+    exporter = _exporter()
+    linked: set[str] = set()
+    for index, notebook in enumerate(chapters):
+        notebook, others = _site_links(notebook)
+        linked |= others
+        resources = {
+            "metadata": {"name": titles[index]},
+            "nav_top": _nav(pages, index, "top"),
+            "nav_bottom": _nav(pages, index, "bottom"),
+        }
+        body, _ = exporter.from_notebook_node(nbformat.from_dict(notebook), resources=resources)
+        (out / "notebooks" / pages[index][0]).write_text(body, encoding="utf-8")
+    for target in sorted(linked):  # figures, data notes, modules the prose links to
+        source = (root / "notebooks" / target).resolve()
+        if source.is_file() and root in source.parents:
+            destination = out / source.relative_to(root)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+    shutil.copytree(root / "images", out / "images", ignore=LEFT_OUT, dirs_exist_ok=True)
+    mathjax = Path(jupyter_server_mathjax.__file__).parent / "static"
+    shutil.copytree(mathjax, out / "mathjax")
+    home = _home_page(pages, paths, stored_runs(root))
+    (out / "index.html").write_text(home, encoding="utf-8")
+    return out / "index.html"
+
+
+def _home_page(pages, paths, runs) -> str:
+    """The home page: what the series is, and its chapters with their stored results."""
+    import nbformat
+
+    rows = "\n".join(
+        f"| {number} | [{title}](notebooks/{page}) | {runs.get(path.name, ('-', '-'))[0]} "
+        f"| {runs.get(path.name, ('-', '-'))[1]} |"
+        for number, ((page, title), path) in enumerate(zip(pages, paths, strict=True))
+    )
+    text = (
+        "# Handwritten digits with Keras\n\n"
+        "A series of seven chapters that starts from a single neuron written in NumPy and ends "
+        "with a convolutional network that reads more than 99 % of MNIST's test digits, and "
+        "then reads yours. Each chapter explains *why* before each step, shows its results "
+        "as they came out of a real run on a 2-core CPU, and ends with exercises whose worked "
+        "solutions are folded: click one to open it.\n\n"
+        "| | chapter | test accuracy | run time |\n|---|---|---|---|\n"
+        f"{rows}\n\n"
+        "Test accuracy and run time (Restart & Run All, solutions included) are those of the "
+        "stored runs. The notebooks themselves, to run and change, are in the project's "
+        "repository; `make student` makes copies without outputs and solutions for a class."
+    )
+    home = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
+    resources = {"metadata": {"name": "Handwritten digits with Keras"}, "nav_top": "",
+                 "nav_bottom": ""}  # fmt: skip
+    exporter = _exporter()
+    exporter.mathjax_url = MATHJAX.removeprefix("../")
+    body, _ = exporter.from_notebook_node(home, resources=resources)
+    return body
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["student", "site"], help="student copies, or the site")
     parser.add_argument("out", type=Path, help="the folder to write (replaced if it exists)")
     args = parser.parse_args(argv)
+    if args.what == "site":
+        home = make_site(args.out)
+        print(f"Wrote the site to {args.out}/: open {home} in a browser")
+        return 0
     archive = make_student_kit(args.out)
     count = len(list((args.out / "notebooks").glob("*.ipynb")))
     print(f"Wrote {count} student notebooks and what they need to {args.out}/, and {archive}")

@@ -1,0 +1,161 @@
+"""The site, as a learner's browser sees it: headless Chromium (Debian's package) over the pages.
+
+The site is built into a temporary folder and served on 127.0.0.1, as `make site` and
+`python -m http.server` would serve it to a class. Every page must load with no console
+error and no request leaving the machine, every picture must have decoded, every link
+inside the site must lead to a page (and anchor) that exists, the formulas must be typeset,
+and the worked solutions must start folded and open on a click.
+"""
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import pytest
+
+from mnist_series import classroom
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+INSTALL = "apt-get install chromium (Debian's package; nothing downloads a browser of its own)"
+# Chromium as a test browser on a machine without internet: no background connections.
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync",
+    "--disable-component-update", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+# MathJax 2 declares a placeholder web font at url('about:blank') to detect font loading;
+# Chromium refuses it with a console message. Nothing else may appear.
+MATHJAX_PLACEHOLDER = "about:blank"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "site"
+    classroom.make_site(out)
+    handler = functools.partial(QuietHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield out, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"no Chromium at {CHROMIUM}: {INSTALL}")
+        pytest.skip(f"no Chromium at {CHROMIUM}: {INSTALL}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def pages_of(site_dir: Path) -> list[str]:
+    return ["index.html"] + [f"notebooks/{p.name}" for p in sorted(site_dir.glob("notebooks/*"))]
+
+
+def visit(browser, url: str):
+    """Open ``url``; return the page and the problems seen while it loaded."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console: {m.text}")
+            if m.type == "error" and MATHJAX_PLACEHOLDER not in m.text + str(m.location)
+            else None
+        ),
+    )
+    page.on(
+        "requestfailed",
+        lambda r: problems.append(f"failed: {r.url}") if r.url != MATHJAX_PLACEHOLDER else None,
+    )
+    host = urlparse(url).netloc
+
+    def outside(request):
+        parsed = urlparse(request.url)
+        if parsed.scheme not in ("data", "about") and parsed.netloc != host:
+            problems.append(f"left the machine: {request.url}")
+
+    page.on("request", outside)
+    page.goto(url, wait_until="load")
+    return page, problems
+
+
+def test_every_page_loads_offline_with_pictures_and_working_links(site, browser):
+    site_dir, base = site
+    chapters = pages_of(site_dir)
+    assert len(chapters) == 8  # the home page and seven chapters
+    for name in chapters:
+        page, problems = visit(browser, base + name)
+        page.wait_for_timeout(300)  # late requests (fonts, MathJax parts)
+        sizes = page.evaluate(
+            "Array.from(document.images).map(i => [i.getAttribute('src').slice(0, 40),"
+            " i.complete ? i.naturalWidth : 0])"
+        )
+        assert all(width > 0 for _, width in sizes), f"{name}: pictures not decoded: {sizes}"
+        links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+        for link in links:
+            target = urlparse(urljoin(page.url, link))
+            if target.netloc != urlparse(base).netloc:
+                continue  # a link out (keras.io ...): followed by a reader, not loaded here
+            path = site_dir / unquote(target.path).lstrip("/")
+            assert path.is_file(), f"{name}: broken link {link}"
+            if target.fragment and target.path == urlparse(page.url).path:  # on this page
+                # A browser scrolls to the id as written or percent-decoded (nbconvert
+                # writes non-ASCII heading ids percent-encoded).
+                ids = [target.fragment, unquote(target.fragment)]
+                found = page.evaluate("ids => ids.some(id => document.getElementById(id))", ids)
+                assert found, f"{name}: no anchor for {link}"
+        assert not problems, f"{name}: {problems}"
+        page.close()
+
+
+def test_formulas_are_typeset_and_solutions_fold(site, browser):
+    site_dir, base = site
+    page, problems = visit(browser, base + "notebooks/00_introduction.html")
+    page.wait_for_selector(".MathJax", timeout=20_000)
+    assert page.locator(".MathJax").count() > 10 and page.locator(".MathJax_Error").count() == 0
+    for name in pages_of(site_dir)[1:]:
+        chapter = (ROOT / "notebooks" / Path(name).with_suffix(".ipynb").name).read_text()
+        exercises = len(set(re.findall(r"\*\*(\d)\. ", chapter)))  # "**1. ..." opens one
+        page.goto(base + name, wait_until="load")
+        folds = page.locator("details.solution")
+        assert folds.count() == exercises, name
+        assert page.evaluate("Array.from(document.querySelectorAll('details')).some(d => d.open)")\
+            is False, f"{name}: a solution is open"  # fmt: skip
+        folds.first.locator("summary").click()
+        assert folds.first.evaluate("d => d.open"), f"{name}: a click does not open a solution"
+    assert not problems
+    if os.environ.get("MNIST_SERIES_SCREENSHOT"):  # how docs/site.png is made
+        page.goto(base + "notebooks/04_convolutional_network.html", wait_until="load")
+        page.screenshot(path=os.environ["MNIST_SERIES_SCREENSHOT"])
+    page.close()
+
+
+def test_navigation_leads_through_the_series(site, browser):
+    site_dir, base = site
+    page, problems = visit(browser, base + "index.html")
+    page.locator("table a").first.click()  # the home page's first chapter
+    for name in pages_of(site_dir)[2:]:
+        page.locator("nav.series.top a", has_text="→").click()
+        page.wait_for_load_state("load")
+        assert page.url == base + name
+    assert page.locator("nav.series.top a", has_text="→").count() == 0  # the last chapter
+    page.locator("nav.series.top a", has_text="All chapters").click()
+    assert page.url == base + "index.html" and not problems
+    page.close()
