@@ -67,6 +67,14 @@ def pages_of(site_dir: Path) -> list[str]:
     return ["index.html"] + [f"notebooks/{p.name}" for p in sorted(site_dir.glob("notebooks/*"))]
 
 
+def failed(request) -> list[str]:
+    """A request that failed, unless it was MathJax's placeholder font or one that the
+    browser itself cancelled because the test clicked on to the next page."""
+    if request.url == MATHJAX_PLACEHOLDER or request.failure == "net::ERR_ABORTED":
+        return []
+    return [f"failed: {request.url} ({request.failure})"]
+
+
 def visit(browser, url: str):
     """Open ``url``; return the page and the problems seen while it loaded."""
     page = browser.new_page(viewport={"width": 1100, "height": 900})
@@ -80,10 +88,7 @@ def visit(browser, url: str):
             else None
         ),
     )
-    page.on(
-        "requestfailed",
-        lambda r: problems.append(f"failed: {r.url}") if r.url != MATHJAX_PLACEHOLDER else None,
-    )
+    page.on("requestfailed", lambda r: problems.extend(failed(r)))
     host = urlparse(url).netloc
 
     def outside(request):
