@@ -136,7 +136,7 @@ def stored_runs(root: Path = ROOT) -> dict[str, tuple[str, str]]:
     for name, accuracy, minutes in re.findall(
         r"^\| (\S+\.ipynb) \| ([\d.]+|-) \| ([\d.]+ min)", table, re.MULTILINE
     ):
-        runs[name] = (f"{float(accuracy):.2%}" if accuracy != "-" else "-", minutes)
+        runs[name] = (f"{float(accuracy) * 100:.2f} %" if accuracy != "-" else "-", minutes)
     return runs
 
 
