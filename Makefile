@@ -2,7 +2,7 @@
 #   make lab    set up .venv and open the series in JupyterLab
 #   make test   set up .venv, lint, and execute every notebook as a test
 #   make student  student copies (no outputs, no solutions) in student/ and student.zip
-#   make site   the series as a static site in site/ (open site/index.html)
+#   make site   the series as a static site with slides in site/ (open site/index.html)
 # Set MNIST_NPZ=/path/to/mnist.npz to test without internet (see data/README.md).
 
 PYTHON ?= python3
@@ -12,6 +12,10 @@ BIN := $(VENV)/bin
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test setup student site
+
+# reveal.js for the slides, pinned in package-lock.json (Node.js's npm; see CONTRIBUTING.md).
+REVEAL := node_modules/.package-lock.json
+NPM := $(shell command -v npm)
 
 setup: $(VENV)/.installed
 
@@ -25,8 +29,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/
 
+$(REVEAL): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 # Two workers: the notebooks run as two chains side by side (see tests/nbharness.py).
-test: setup
+# Without npm the slides' test is skipped (CI has npm: there it must run).
+test: setup $(if $(NPM),$(REVEAL))
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2
 
@@ -34,5 +42,5 @@ test: setup
 student: setup
 	$(BIN)/python -m mnist_series.classroom student student
 
-site: setup
+site: setup $(REVEAL)
 	$(BIN)/python -m mnist_series.classroom site site

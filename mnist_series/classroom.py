@@ -13,7 +13,11 @@ folder that a teacher can hand out as it is or as the zip beside it:
 ``make site`` (``python -m mnist_series.classroom site site``) renders the stored
 chapters with nbconvert and the template in ``templates/mnist_site/`` into a folder
 that works offline: a home page, one page per chapter with navigation, the figures,
-MathJax from jupyter-server-mathjax, and the worked solutions folded.
+MathJax from jupyter-server-mathjax, and the worked solutions folded; and each chapter as
+reveal.js slides (template ``templates/mnist_slides/``), with reveal.js copied from
+``node_modules/`` (``npm ci``, pinned in ``package-lock.json``; ``make site`` runs it).
+Each cell's ``metadata.slideshow.slide_type`` chooses its slide, as in JupyterLab's
+slideshow tools; the solutions are ``skip``.
 
 Both are made from the stored chapters each time, never edited by hand.
 """
@@ -126,6 +130,8 @@ def _readme() -> str:
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MATHJAX = "../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"  # the site's own
+REVEAL = ROOT / "node_modules" / "reveal.js"  # npm ci (package-lock.json pins the version)
+REVEAL_PARTS = ["dist", "plugin/notes", "LICENSE", "package.json"]  # what the slides load
 LINK = re.compile(r"\]\((?!https?:|mailto:|#)([^)\s#]+)(#[^)\s]*)?\)")
 
 
@@ -165,7 +171,8 @@ def _nav(pages: list[tuple[str, str]], index: int, where: str) -> str:
     following = pages[index + 1] if index + 1 < len(pages) else None
     left = f'<a href="{previous[0]}">← {previous[1]}</a>' if previous else "<span></span>"
     right = f'<a href="{following[0]}">{following[1]} →</a>' if following else "<span></span>"
-    home = '<a href="../index.html">All chapters</a>'
+    slides = f'<a href="../slides/{pages[index][0]}">Slides</a>'
+    home = f'<span><a href="../index.html">All chapters</a> · {slides}</span>'
     return f'<nav class="series {where}">{left}{home}{right}</nav>'
 
 
@@ -177,7 +184,36 @@ def _exporter():
     return exporter
 
 
-def make_site(out: Path, root: Path = ROOT) -> Path:
+def _slides_exporter():
+    from nbconvert import SlidesExporter
+
+    exporter = SlidesExporter(
+        template_name="mnist_slides", extra_template_basedirs=[str(TEMPLATES)]
+    )
+    exporter.mathjax_url = MATHJAX
+    exporter.reveal_url_prefix = "../reveal.js"
+    exporter.reveal_theme = "white"
+    exporter.reveal_number = "c/t"
+    return exporter
+
+
+def _copy_reveal(out: Path, reveal: Path = REVEAL) -> None:
+    """reveal.js's files that the slides load, into ``out``/reveal.js."""
+    if not (reveal / "dist" / "reveal.js").is_file():
+        raise FileNotFoundError(
+            f"reveal.js is not in {reveal}: run `npm ci` in the project's folder "
+            "(make site does) to install the pinned copy the slides use"
+        )
+    for part in REVEAL_PARTS:
+        source, target = reveal / part, out / "reveal.js" / part
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.map", "*.esm.js"))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def make_site(out: Path, root: Path = ROOT, reveal: Path = REVEAL) -> Path:
     """Write the series as a static site into ``out`` (replaced if it exists); return its
     home page. Every page works offline: figures, MathJax and styles are in the folder."""
     import jupyter_server_mathjax
@@ -187,11 +223,13 @@ def make_site(out: Path, root: Path = ROOT) -> Path:
     if out.exists():
         shutil.rmtree(out)
     (out / "notebooks").mkdir(parents=True)
+    (out / "slides").mkdir()
+    _copy_reveal(out, reveal)
     paths = sorted((root / "notebooks").glob("*.ipynb"))
     chapters = [nbformat.read(path, as_version=4) for path in paths]
     titles = [_text(nb.cells[0]).splitlines()[0].lstrip("# ").strip() for nb in chapters]
     pages = [(f"{path.stem}.html", title) for path, title in zip(paths, titles, strict=True)]
-    exporter = _exporter()
+    exporter, slides = _exporter(), _slides_exporter()
     linked: set[str] = set()
     for index, notebook in enumerate(chapters):
         notebook, others = _site_links(notebook)
@@ -203,6 +241,10 @@ def make_site(out: Path, root: Path = ROOT) -> Path:
         }
         body, _ = exporter.from_notebook_node(nbformat.from_dict(notebook), resources=resources)
         (out / "notebooks" / pages[index][0]).write_text(body, encoding="utf-8")
+        back = f'<a class="back" href="../notebooks/{pages[index][0]}">← the chapter\'s page</a>'
+        resources = {"metadata": {"name": titles[index]}, "back_link": back}
+        body, _ = slides.from_notebook_node(nbformat.from_dict(notebook), resources=resources)
+        (out / "slides" / pages[index][0]).write_text(body, encoding="utf-8")
     for target in sorted(linked):  # figures, data notes, modules the prose links to
         source = (root / "notebooks" / target).resolve()
         if source.is_file() and root in source.parents:
@@ -223,7 +265,7 @@ def _home_page(pages, paths, runs) -> str:
 
     rows = "\n".join(
         f"| {number} | [{title}](notebooks/{page}) | {runs.get(path.name, ('-', '-'))[0]} "
-        f"| {runs.get(path.name, ('-', '-'))[1]} |"
+        f"| {runs.get(path.name, ('-', '-'))[1]} | [slides](slides/{page}) |"
         for number, ((page, title), path) in enumerate(zip(pages, paths, strict=True))
     )
     text = (
@@ -233,11 +275,13 @@ def _home_page(pages, paths, runs) -> str:
         "then reads yours. Each chapter explains *why* before each step, shows its results "
         "as they came out of a real run on a 2-core CPU, and ends with exercises whose worked "
         "solutions are folded: click one to open it.\n\n"
-        "| | chapter | test accuracy | run time |\n|---|---|---|---|\n"
+        "| | chapter | test accuracy | run time | for a class |\n|---|---|---|---|---|\n"
         f"{rows}\n\n"
         "Test accuracy and run time (Restart & Run All, solutions included) are those of the "
         "stored runs. The notebooks themselves, to run and change, are in the project's "
-        "repository; `make student` makes copies without outputs and solutions for a class."
+        "repository; `make student` makes copies without outputs and solutions for a class. "
+        "Each chapter's slides (arrow keys or space to move, S for speaker notes, Esc for an "
+        "overview) walk through its promise, concepts, key code and results."
     )
     home = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
     resources = {"metadata": {"name": "Handwritten digits with Keras"}, "nav_top": "",

@@ -153,6 +153,23 @@ def test_solutions_are_folded_and_follow_the_exercises(path):
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_slides_show_the_chapter_and_leave_out_the_solutions(path):
+    """Every cell says where it goes in the chapter's slides (make site; RISE in JupyterLab
+    reads the same metadata): the promise and each section open a slide, nothing of the
+    chapter before the solutions is left out, and the solutions are."""
+    cells = load(path)["cells"]
+    kinds = [cell["metadata"].get("slideshow", {}).get("slide_type") for cell in cells]
+    assert set(kinds) <= {"slide", "subslide", "fragment", "-", "skip", "notes"}, kinds
+    start = next(i for i, cell in enumerate(cells) if source(cell).startswith("## Solutions"))
+    assert kinds[0] == "slide" and kinds[-1] == "slide"  # the promise; the way on
+    for cell, kind in zip(cells[:start], kinds[:start], strict=True):
+        if cell["cell_type"] == "markdown" and source(cell).startswith("#"):
+            assert kind == "slide", f"a section that does not open a slide: {source(cell)[:40]!r}"
+        assert kind != "skip", f"left out of the slides: {source(cell)[:40]!r}"
+    assert set(kinds[start:-1]) == {"skip"}, "a solution in the slides"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_no_placeholder_left_in_the_prose(path):
     for cell in load(path)["cells"]:
         if cell["cell_type"] == "markdown":

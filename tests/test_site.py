@@ -4,11 +4,14 @@ The site is built into a temporary folder and served on 127.0.0.1, as `make site
 `python -m http.server` would serve it to a class. Every page must load with no console
 error and no request leaving the machine, every picture must have decoded, every link
 inside the site must lead to a page (and anchor) that exists, the formulas must be typeset,
-and the worked solutions must start folded and open on a click.
+and the worked solutions must start folded and open on a click. Each chapter's slides must
+start reveal.js (from the site's own copy), step through with the keyboard, and show no
+solution.
 """
 
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -35,6 +38,9 @@ MATHJAX_PLACEHOLDER = "about:blank"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    if not (classroom.REVEAL / "dist" / "reveal.js").is_file():
+        reason = f"no reveal.js in {classroom.REVEAL}: run `npm ci` (make test does, with npm)"
+        pytest.fail(reason) if os.environ.get("CI") else pytest.skip(reason)
     out = tmp_path_factory.mktemp("site") / "site"
     classroom.make_site(out)
     handler = functools.partial(QuietHandler, directory=str(out))
@@ -63,8 +69,8 @@ def browser():
         chromium.close()
 
 
-def pages_of(site_dir: Path) -> list[str]:
-    return ["index.html"] + [f"notebooks/{p.name}" for p in sorted(site_dir.glob("notebooks/*"))]
+def pages_of(site_dir: Path, folder="notebooks") -> list[str]:
+    return ["index.html"] + [f"{folder}/{p.name}" for p in sorted(site_dir.glob(f"{folder}/*"))]
 
 
 def failed(request) -> list[str]:
@@ -103,8 +109,8 @@ def visit(browser, url: str):
 
 def test_every_page_loads_offline_with_pictures_and_working_links(site, browser):
     site_dir, base = site
-    chapters = pages_of(site_dir)
-    assert len(chapters) == 8  # the home page and seven chapters
+    chapters = pages_of(site_dir) + pages_of(site_dir, "slides")[1:]
+    assert len(chapters) == 15  # the home page, seven chapters and their slides
     for name in chapters:
         page, problems = visit(browser, base + name)
         page.wait_for_timeout(300)  # late requests (fonts, MathJax parts)
@@ -120,7 +126,8 @@ def test_every_page_loads_offline_with_pictures_and_working_links(site, browser)
                 continue  # a link out (keras.io ...): followed by a reader, not loaded here
             path = site_dir / unquote(target.path).lstrip("/")
             assert path.is_file(), f"{name}: broken link {link}"
-            if target.fragment and target.path == urlparse(page.url).path:  # on this page
+            slides = name.startswith("slides/")  # reveal.js routes by the fragment: #/2/1
+            if target.fragment and target.path == urlparse(page.url).path and not slides:
                 # A browser scrolls to the id as written or percent-decoded (nbconvert
                 # writes non-ASCII heading ids percent-encoded).
                 ids = [target.fragment, unquote(target.fragment)]
@@ -164,3 +171,39 @@ def test_navigation_leads_through_the_series(site, browser):
     page.locator("nav.series.top a", has_text="All chapters").click()
     assert page.url == base + "index.html" and not problems
     page.close()
+
+
+def test_slides_present_each_chapter_without_its_solutions(site, browser):
+    site_dir, base = site
+    for name in pages_of(site_dir, "slides")[1:]:
+        path = ROOT / "notebooks" / Path(name).with_suffix(".ipynb").name
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        kinds = [cell["metadata"]["slideshow"]["slide_type"] for cell in cells]
+        page, problems = visit(browser, base + name)
+        page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=10_000)
+        slides = page.evaluate("Reveal.getTotalSlides()")
+        assert slides == kinds.count("slide") + kinds.count("subslide"), name
+        shown = page.locator("section.present:not(.stack)")  # the slide on the screen
+        title = cells[0]["source"][0].lstrip("# ").strip()
+        assert shown.locator("h1").inner_text().lower() == title.lower(), name
+        assert "Solutions" not in page.locator(".slides").inner_text(), f"{name}: a solution"
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(200)
+        assert page.evaluate("Reveal.getIndices().h") == 1, f"{name}: the arrow key does not move"
+        page.keyboard.press("End")  # the last slide: the chapter's closing cell
+        page.wait_for_timeout(200)
+        last = cells[-1]["source"][0].split("**")[1]  # "**Next:** ..." → "Next:"
+        assert page.evaluate("Reveal.isLastSlide()") and last in shown.inner_text(), name
+        assert not problems, f"{name}: {problems}"
+        if os.environ.get("MNIST_SERIES_SCREENSHOT") and name.startswith("slides/04"):
+            page.goto(base + name + "#/2", wait_until="load")  # a concept and its figure
+            page.wait_for_timeout(1000)
+            page.screenshot(
+                path=Path(os.environ["MNIST_SERIES_SCREENSHOT"]).with_name("slides.png")
+            )
+        page.close()
+
+
+def test_without_reveal_js_the_site_says_how_to_get_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="npm ci"):
+        classroom.make_site(tmp_path / "site", reveal=tmp_path / "no_reveal")
