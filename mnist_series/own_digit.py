@@ -15,7 +15,8 @@ draw or photograph is usually none of that. ``prepare_digit`` converts it:
 7. paste it into 28 x 28 with its centre of mass in the middle.
 
 It returns a float32 array of shape (28, 28) with values in [0, 1], ready for a
-model trained on MNIST scaled by 1/255. Anything it cannot use raises an error
+model trained on MNIST scaled by 1/255. It reads a file (its path) or a picture
+file's contents (bytes, as a web page sends a drawing). Anything it cannot use raises an error
 that says what is wrong: a missing file, a file that is not an image, an image
 too large to open safely, a blank image with no digit on it, or ink that is only
 scattered dots. 16-bit grey scans are read at their full depth.
@@ -23,6 +24,7 @@ scattered dots. 16-bit grey scans are read at their full depth.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -45,17 +47,15 @@ class DigitImageError(ValueError):
     """The file cannot be turned into an MNIST-like digit; the message says why."""
 
 
-def _open_grey(path: Path, max_pixels: int) -> np.ndarray:
-    if not path.exists():
-        raise FileNotFoundError(f"no such image file: {path}")
-    if not path.is_file():
-        raise DigitImageError(f"{path} is not a file")
+def _open_grey(source, path, max_pixels: int) -> np.ndarray:
+    """The picture in ``source`` (a file's path, or its contents as a stream) as grey values
+    in [0, 1]; ``path`` names it in error messages."""
     try:
         with warnings.catch_warnings():
             # Pillow warns (on stderr) about very large images before it refuses them;
             # here that warning becomes the one-line error below.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image = Image.open(source)
         with image:
             width, height = image.size
             if width * height > max_pixels:
@@ -118,7 +118,7 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return labels, count
 
 
-def _without_specks(ink: np.ndarray, path: Path) -> np.ndarray:
+def _without_specks(ink: np.ndarray, path) -> np.ndarray:
     """``ink`` with dust specks removed; an error if only scattered dots are left.
 
     The ink is grouped into connected marks on a grid of at most GRID x GRID cells
@@ -159,15 +159,27 @@ def _centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 def prepare_digit(path, *, max_pixels: int = MAX_PIXELS, steps: bool = False):
     """Return the image at ``path`` as an MNIST-like (28, 28) float32 array.
 
-    With ``steps=True`` return a dict of the intermediate images instead
+    ``path`` may also be the picture file's contents (``bytes``): errors then name it
+    "the picture". With ``steps=True`` return a dict of the intermediate images instead
     ("grey", "ink", "cropped", "prepared") for showing what each step did.
     """
-    if not isinstance(path, (str, Path)):
+    if isinstance(path, (bytes, bytearray)):
+        if not path:
+            raise DigitImageError("the picture is empty (0 bytes): there is no digit to read")
+        grey = _open_grey(io.BytesIO(path), "the picture", max_pixels)
+        path = "the picture"  # how the errors below name it
+    elif isinstance(path, (str, Path)):
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise FileNotFoundError(f"no such image file: {path}")
+        if not path.is_file():
+            raise DigitImageError(f"{path} is not a file")
+        grey = _open_grey(path, path, max_pixels)
+    else:
         raise DigitImageError(
-            f"prepare_digit reads a picture file: pass its path, not a {type(path).__name__}"
+            "prepare_digit reads a picture file: pass its path (or its contents as bytes), "
+            f"not a {type(path).__name__}"
         )
-    path = Path(path).expanduser()
-    grey = _open_grey(path, max_pixels)
 
     # The paper is whatever the border of the picture mostly is.
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])

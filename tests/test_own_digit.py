@@ -164,7 +164,7 @@ def test_home_folder_is_expanded(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("picture", [np.zeros((28, 28)), Image.new("L", (28, 28))])
 def test_an_array_or_image_instead_of_a_path_gets_one_line(picture):
-    with pytest.raises(DigitImageError, match="pass its path, not a"):
+    with pytest.raises(DigitImageError, match="pass its path .or its contents as bytes., not a"):
         prepare_digit(picture)
 
 
@@ -222,3 +222,28 @@ def test_pillows_large_image_warning_becomes_the_one_line_error(tmp_path, monkey
     with pytest.raises(DigitImageError, match="too large to open safely"):
         prepare_digit(path)
     assert not [w for w in recwarn if issubclass(w.category, Image.DecompressionBombWarning)]
+
+
+@pytest.mark.parametrize("path", SAMPLES[:1] + SAMPLES[-2:], ids=lambda p: p.name)
+def test_a_pictures_bytes_read_as_its_file(path):
+    assert np.array_equal(prepare_digit(path.read_bytes()), prepare_digit(path))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the picture is empty"),
+        (b"<html>not a picture</html>", "the picture is not an image Pillow can read"),
+        (SAMPLES[0].read_bytes()[:200], "the picture could not be decoded"),
+    ],
+    ids=["empty", "not an image", "cut short"],
+)
+def test_bad_bytes_say_what_is_wrong(data, message):
+    with pytest.raises(DigitImageError, match=message):
+        prepare_digit(data)
+
+
+def test_blank_drawing_is_refused(tmp_path):
+    path = write(tmp_path / "blank.png", np.full((280, 280), 255, dtype=np.uint8))
+    with pytest.raises(DigitImageError, match="the picture looks blank"):
+        prepare_digit(path.read_bytes())
