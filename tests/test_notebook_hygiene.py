@@ -6,8 +6,10 @@ outputs that nbval can compare deterministically.
 """
 
 import ast
+import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -167,6 +169,29 @@ def test_slides_show_the_chapter_and_leave_out_the_solutions(path):
             assert kind == "slide", f"a section that does not open a slide: {source(cell)[:40]!r}"
         assert kind != "skip", f"left out of the slides: {source(cell)[:40]!r}"
     assert set(kinds[start:-1]) == {"skip"}, "a solution in the slides"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_opened_alone_it_says_in_one_line_what_to_do(path, monkeypatch):
+    """A chapter opened without the series around it (Colab, one downloaded file) stops
+    before its first import of mnist_series with one line that says what to do, instead of
+    a ModuleNotFoundError."""
+    cell = next(c for c in code_cells(load(path)) if "from mnist_series" in source(c))
+    tree = ast.parse(source(cell))
+    first_import = next(
+        node for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module.startswith("mnist_series")
+    )  # fmt: skip
+    guards = [
+        node for node in tree.body
+        if isinstance(node, ast.If) and "find_spec('mnist_series')" in ast.unparse(node.test)
+    ]  # fmt: skip
+    assert guards and guards[0].lineno < first_import.lineno, "no guard before the import"
+    monkeypatch.setitem(sys.modules, "mnist_series", None)  # as if it were not installed
+    with pytest.raises(SystemExit) as stopped:
+        exec(compile(ast.Module(guards, []), path.name, "exec"), {"importlib": importlib})
+    message = str(stopped.value)
+    assert "\n" not in message and "make lab" in message and "elsewhere" in message
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
