@@ -3,6 +3,7 @@
 #   make test   set up .venv, lint, and execute every notebook as a test
 #   make student  student copies (no outputs, no solutions) in student/ and student.zip
 #   make site   the series as a static site with slides in site/ (open site/index.html)
+#   make demo   the draw-a-digit page on http://127.0.0.1:8000/ (PORT=8001 for another port)
 # Set MNIST_NPZ=/path/to/mnist.npz to test without internet (see data/README.md).
 
 PYTHON ?= python3
@@ -11,7 +12,8 @@ BIN := $(VENV)/bin
 # JupyterLab refuses to start as root (containers, some classroom servers) unless told to.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test setup student site
+.PHONY: lab test setup student site demo
+PORT ?= 8000
 
 # reveal.js for the slides, pinned in package-lock.json (Node.js's npm; see CONTRIBUTING.md).
 REVEAL := node_modules/.package-lock.json
@@ -44,3 +46,7 @@ student: setup
 
 site: setup $(REVEAL)
 	$(BIN)/python -m mnist_series.classroom site site
+
+# Draw a digit and watch the saved models read it (see mnist_series/demo.py).
+demo: setup
+	$(BIN)/python -m mnist_series.demo --port $(PORT)

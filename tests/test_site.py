@@ -1,4 +1,5 @@
-"""The site, as a learner's browser sees it: headless Chromium (Debian's package) over the pages.
+"""The site, as a learner's browser sees it: headless Chromium (Debian's package, see
+tests/browser.py) over the pages.
 
 The site is built into a temporary folder and served on 127.0.0.1, as `make site` and
 `python -m http.server` would serve it to a class. Every page must load with no console
@@ -14,7 +15,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -22,18 +22,9 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 
 from mnist_series import classroom
+from tests.browser import visit
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-INSTALL = "apt-get install chromium (Debian's package; nothing downloads a browser of its own)"
-# Chromium as a test browser on a machine without internet: no background connections.
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync",
-    "--disable-component-update", "--no-first-run", "--disable-quic",
-]  # fmt: skip
-# MathJax 2 declares a placeholder web font at url('about:blank') to detect font loading;
-# Chromium refuses it with a console message. Nothing else may appear.
-MATHJAX_PLACEHOLDER = "about:blank"
 
 
 @pytest.fixture(scope="module")
@@ -55,56 +46,8 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"no Chromium at {CHROMIUM}: {INSTALL}")
-        pytest.skip(f"no Chromium at {CHROMIUM}: {INSTALL}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 def pages_of(site_dir: Path, folder="notebooks") -> list[str]:
     return ["index.html"] + [f"{folder}/{p.name}" for p in sorted(site_dir.glob(f"{folder}/*"))]
-
-
-def failed(request) -> list[str]:
-    """A request that failed, unless it was MathJax's placeholder font or one that the
-    browser itself cancelled because the test clicked on to the next page."""
-    if request.url == MATHJAX_PLACEHOLDER or request.failure == "net::ERR_ABORTED":
-        return []
-    return [f"failed: {request.url} ({request.failure})"]
-
-
-def visit(browser, url: str):
-    """Open ``url``; return the page and the problems seen while it loaded."""
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
-    problems = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"console: {m.text}")
-            if m.type == "error" and MATHJAX_PLACEHOLDER not in m.text + str(m.location)
-            else None
-        ),
-    )
-    page.on("requestfailed", lambda r: problems.extend(failed(r)))
-    host = urlparse(url).netloc
-
-    def outside(request):
-        parsed = urlparse(request.url)
-        if parsed.scheme not in ("data", "about") and parsed.netloc != host:
-            problems.append(f"left the machine: {request.url}")
-
-    page.on("request", outside)
-    page.goto(url, wait_until="load")
-    return page, problems
 
 
 def test_every_page_loads_offline_with_pictures_and_working_links(site, browser):
