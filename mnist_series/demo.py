@@ -50,6 +50,7 @@ PAGE = Path(__file__).resolve().parent / "demo_page"
 HOST = "127.0.0.1"  # this machine only
 PORT = 8000
 MAX_BODY = 1_000_000  # bytes; the page's 280 x 280 PNG is 5 to 20 kB
+DRAIN_LIMIT = 20 * MAX_BODY  # a larger body is not read to the end: the connection is closed
 MAX_PIXELS = 4_000_000  # a picture that decodes to more pixels is refused, not decoded
 WORKERS = 2  # pictures prepared and read at once (threads; Keras and NumPy release the GIL)
 MODELS = [chapter.name for chapter in saved_models.SERIES]  # softmax ... cnn_plus, in order
@@ -151,28 +152,33 @@ class ModelsHandler(Handler):
 
 @tornado.web.stream_request_body
 class ReadHandler(Handler):
-    """POST /read?model=NAME: the body is read in chunks and refused past MAX_BODY."""
+    """POST /read?model=NAME: the body arrives in chunks; past MAX_BODY bytes they are
+    counted and dropped, and the answer is a 413 once the client has sent it all (a
+    client still sending could not read an answer given earlier). Past DRAIN_LIMIT
+    (announced by Content-Length), the answer comes at once, before the body is read,
+    and the connection is closed."""
 
-    def prepare(self):
+    def initialize(self, reader: Reader, pool: ThreadPoolExecutor):
+        super().initialize(reader, pool)
         self.chunks: list[bytes] = []
         self.size = 0
-        if self.request.method != "POST":
-            return  # Tornado answers 405
-        length = self.request.headers.get("Content-Length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY:
+
+    def prepare(self):
+        length = self.request.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > DRAIN_LIMIT:
             self.refuse(413, f"the picture is {int(length):,} bytes; at most {MAX_BODY:,} are read")
 
     def data_received(self, chunk: bytes) -> None:
-        if self._finished:
-            return
         self.size += len(chunk)
-        if self.size > MAX_BODY:
-            self.refuse(413, f"the picture is over {MAX_BODY:,} bytes; at most that is read")
-        else:
+        if self.size <= MAX_BODY:
             self.chunks.append(chunk)
 
     async def post(self):
         name = self.get_query_argument("model", MODELS[-1])
+        if self.size > MAX_BODY:
+            return self.refuse(
+                413, f"the picture is {self.size:,} bytes; at most {MAX_BODY:,} are read"
+            )
         picture = b"".join(self.chunks)
         if not picture:
             return self.refuse(400, "the request has no picture: send the drawing as its body")
@@ -236,8 +242,8 @@ async def serve(port: int, models_folder: Path | None, ready=None) -> None:
     print("Models:", *preload(app), sep="\n")
     print(f"Loaded in {time.perf_counter() - start:.1f} s.", flush=True)
     # Bodies over MAX_BODY are refused by ReadHandler with a 413 and a message; Tornado's
-    # own limit, far above it, only stops a client that sends without end.
-    tornado.httpserver.HTTPServer(app, max_body_size=MAX_BODY * 100).add_sockets(sockets)
+    # own limit stops a chunked body that goes on past DRAIN_LIMIT.
+    tornado.httpserver.HTTPServer(app, max_body_size=DRAIN_LIMIT).add_sockets(sockets)
     print(f"Draw a digit at http://{HOST}:{port}/ (this machine only; Ctrl-C stops)", flush=True)
     if ready is not None:
         ready(port)

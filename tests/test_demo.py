@@ -14,6 +14,7 @@ import http.client
 import io
 import json
 import os
+import socket
 import threading
 from pathlib import Path
 
@@ -182,8 +183,18 @@ def test_a_body_sent_in_chunks_is_cut_off_at_the_limit(server):
         headers={"Transfer-Encoding": "chunked"},
     )  # fmt: skip
     answer = connection.getresponse()
-    assert answer.status == 413 and b"over 1,000,000" in answer.read()
+    assert answer.status == 413 and b"2,000,000 bytes; at most 1,000,000" in answer.read()
     connection.close()
+    assert request(server, "GET", "/models")[0] == 200
+
+
+def test_a_huge_body_is_refused_before_it_is_read(server):
+    host, port = server.split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as client:
+        client.sendall(b"POST /read HTTP/1.1\r\nHost: here\r\nContent-Length: 30000000\r\n\r\n")
+        client.sendall(b"x" * 10_000)  # and then it stops sending
+        answer = client.recv(1000)
+    assert answer.startswith(b"HTTP/1.1 413") and b"30,000,000 bytes; at most" in answer
     assert request(server, "GET", "/models")[0] == 200
 
 
