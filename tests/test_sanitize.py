@@ -60,6 +60,10 @@ def test_every_rule_is_read_by_nbval():
             "probability of each answer: from 0.7990 to 0.9702",
         ),
         (
+            "Keras 3.15.1 with the tensorflow backend",
+            "Keras 3.15.1 with the jax backend",
+        ),
+        (
             "softmax regression           7,850     0.9237   763 wrong, trained in 18 s",
             "softmax regression           7,850     0.9241   76 wrong, trained in 9.5 s",
         ),
@@ -93,3 +97,6 @@ def test_a_changed_structure_still_differs():
     assert sanitize("same probabilities: True") != sanitize("same probabilities: False")
     assert sanitize("Epoch 1/20\n375/375 - 1s") != sanitize("Epoch 1/15\n375/375 - 1s")
     assert sanitize("375/375 - 1s - 2ms/step") != sanitize("469/469 - 1s - 2ms/step")
+    assert sanitize("Keras 3.15.1 with the jax backend") != sanitize(
+        "Keras 3.16.0 with the jax backend"
+    )
