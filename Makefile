@@ -5,9 +5,23 @@
 #   make site   the series as a static site with slides in site/ (open site/index.html)
 #   make demo   the draw-a-digit page on http://127.0.0.1:8000/ (PORT=8001 for another port)
 # Set MNIST_NPZ=/path/to/mnist.npz to test without internet (see data/README.md).
+# BACKEND=jax (make lab BACKEND=jax, make test BACKEND=jax): Keras on JAX, in .venv-jax.
 
 PYTHON ?= python3
+# Keras's backend: tensorflow (requirements.txt, in .venv) or jax (requirements-jax.txt, in
+# .venv-jax). Every command below runs with KERAS_BACKEND set to it.
+BACKEND ?= tensorflow
+ifeq ($(BACKEND),tensorflow)
 VENV := .venv
+REQUIREMENTS := requirements.txt
+else
+VENV := .venv-$(BACKEND)
+REQUIREMENTS := requirements-$(BACKEND).txt
+endif
+ifeq ($(wildcard $(REQUIREMENTS)),)
+$(error BACKEND=$(BACKEND): there is no $(REQUIREMENTS); the backends are tensorflow and jax)
+endif
+export KERAS_BACKEND := $(BACKEND)
 BIN := $(VENV)/bin
 # JupyterLab refuses to start as root (containers, some classroom servers) unless told to.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -22,9 +36,9 @@ NPM := $(shell command -v npm)
 setup: $(VENV)/.installed
 
 # The pinned packages, then the series' own package mnist_series/ (editable: edits take effect).
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: $(REQUIREMENTS) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(REQUIREMENTS)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 

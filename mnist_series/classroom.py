@@ -7,7 +7,7 @@ folder that a teacher can hand out as it is or as the zip beside it:
   section left out; the exercises, and every other cell, stay as they are;
 - what the chapters need to run: the ``mnist_series`` package, the figures in
   ``images/``, the sample digits in ``data/digits/`` with ``data/README.md``
-  (offline data), ``LICENSE``, and ``requirements.txt``, ``pyproject.toml`` and
+  (offline data), ``LICENSE``, and ``requirements.txt`` (and ``-jax.txt``), ``pyproject.toml`` and
   the ``Makefile``, so that ``make lab`` sets up and opens the copies as it does here.
 
 ``make site`` (``python -m mnist_series.classroom site site``) renders the stored
@@ -44,8 +44,8 @@ STUDENT_NOTE = (
     "run times are those of the full chapter, solutions included.*"
 )
 # What the chapters need beside them, relative to the project's root.
-KIT = ["mnist_series", "images", "data/digits", "data/README.md", "requirements.txt", "LICENSE",
-       "pyproject.toml", "Makefile"]  # fmt: skip
+KIT = ["mnist_series", "images", "data/digits", "data/README.md", "requirements.txt",
+       "requirements-jax.txt", "LICENSE", "pyproject.toml", "Makefile"]  # fmt: skip
 LEFT_OUT = shutil.ignore_patterns("__pycache__", "*.pyc", "make_*.py", "*.egg-info")
 
 
