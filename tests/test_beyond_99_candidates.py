@@ -25,3 +25,19 @@ def test_report_summarises_full_runs_per_candidate(tmp_path):
     assert len(table) == 3, "a one-epoch timing run is not a result"
     assert "| b256_e12 |" in table[2] and "| 2 | 0.9935 | 0.9942 | 0.9949 | 428 s |" in table[2]
     assert table[2].endswith("| 1: 0.9949, 7: 0.9935 |")
+
+
+def test_report_adds_test_time_augmentation_when_measured(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    lines = [
+        {"name": "nb5", "seed": 42, "epochs": 10, "seconds": 400, "accuracy": 0.9934,
+         "tta_accuracy": 0.9946},
+        {"name": "nb5", "seed": 1, "epochs": 10, "seconds": 390, "accuracy": 0.9937,
+         "tta_accuracy": 0.9936},
+    ]  # fmt: skip
+    runs.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    table = candidates.report(runs).splitlines()
+    assert table[3] == ""  # the second table follows the first
+    row = table[-1]
+    assert row.startswith("| nb5 | 2 | 0.9934 | 0.9935 | 0.9937 | 0.9936 | 0.9941 | 0.9946 |")
+    assert "| -1 / 5.5 / 12 |" in row and row.endswith("1: 0.9937 → 0.9936 |")
