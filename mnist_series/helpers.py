@@ -13,6 +13,7 @@ from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "show_digits",
+    "show_mistakes",
     "plot_history",
     "confusion_matrix",
     "per_class_scores",
@@ -65,6 +66,22 @@ def show_digits(images, labels=None, predictions=None, ncols=10, size=1.1, confi
         ax.set_title(title, color=colour, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def show_mistakes(images, labels, predictions, count=20):
+    """Show the first ``count`` images whose prediction is wrong, titled true→guess.
+
+    Returns the indices of *all* the wrong predictions, in order, so that a
+    notebook can count them. Nothing is drawn when there are none.
+    """
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    if len(labels) != len(predictions):
+        raise ValueError(f"{len(labels)} labels but {len(predictions)} predictions")
+    wrong = np.flatnonzero(predictions != labels)
+    if len(wrong):
+        shown = wrong[:count]
+        show_digits(np.asarray(images)[shown], labels[shown], predictions[shown])
+    return wrong
 
 
 def _as_series(history):

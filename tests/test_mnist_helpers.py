@@ -15,6 +15,7 @@ from mnist_series.helpers import (  # noqa: E402
     plot_confusion_matrix,
     plot_history,
     show_digits,
+    show_mistakes,
 )
 
 
@@ -139,3 +140,23 @@ def test_most_confident_mistakes_ranks_wrong_answers_by_confidence():
     labels = [0, 1, 0, 1]
     assert most_confident_mistakes(probabilities, labels).tolist() == [2, 1]
     assert most_confident_mistakes(probabilities, labels, count=1).tolist() == [2]
+
+
+def test_show_mistakes_draws_the_first_wrong_ones_and_returns_them_all():
+    images = np.arange(30 * 784).reshape(30, 784) % 255
+    labels = np.arange(30) % 10
+    predictions = labels.copy()
+    predictions[[2, 5, 7, 11]] = 0
+    wrong = show_mistakes(images, labels, predictions, count=3)
+    assert list(wrong) == [2, 5, 7, 11]
+    axes = plt.gcf().axes
+    assert [ax.get_title() for ax in axes] == ["2→0", "5→0", "7→0"]
+    assert np.array_equal(axes[1].images[0].get_array(), images[5].reshape(28, 28))
+
+
+def test_show_mistakes_without_mistakes_draws_nothing():
+    labels = np.arange(10)
+    assert len(show_mistakes(np.zeros((10, 784)), labels, labels)) == 0
+    assert not plt.get_fignums()
+    with pytest.raises(ValueError, match="10 labels but 9 predictions"):
+        show_mistakes(np.zeros((10, 784)), labels, labels[:9])

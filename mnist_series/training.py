@@ -1,0 +1,79 @@
+"""The plumbing around training that every chapter needs: timing, a validation split, short runs.
+
+A chapter's main model is loaded, built, compiled, trained and evaluated in the
+notebook itself, line by line: that is what the chapter teaches. What lives here
+is what would otherwise be copied from chapter to chapter:
+
+- ``stopwatch``: time a block (the ``fit`` call) and print how long it took;
+- ``hold_out``: keep the last fifth of the training images back for validation,
+  as notebook 1 does by hand;
+- ``quick_fit``: the worked solutions' short, quiet training runs.
+"""
+
+from __future__ import annotations
+
+import time
+
+__all__ = ["stopwatch", "hold_out", "quick_fit"]
+
+
+class stopwatch:  # noqa: N801 - used like a function: `with stopwatch("Training") as clock:`
+    """Time the block of a ``with`` statement; print ``"<what> took N s"`` when it ends.
+
+        with stopwatch("Training") as training:
+            history = model.fit(...)
+        training.seconds  # 57.3
+
+    Nothing is printed if the block fails, or with ``quiet=True``; ``seconds`` is
+    set either way.
+    """
+
+    def __init__(self, what: str = "Training", quiet: bool = False):
+        self.what = what
+        self.quiet = quiet
+        self.seconds = float("nan")
+
+    def __enter__(self) -> stopwatch:
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, kind, error, trace) -> bool:
+        self.seconds = time.perf_counter() - self._start
+        if kind is None and not self.quiet:
+            print(f"{self.what} took {self.seconds:.0f} s")
+        return False  # an error inside the block goes on up
+
+
+def hold_out(x, y, fraction: float = 0.2):
+    """Split ``x`` and ``y`` into training and validation: the last ``fraction`` is held out.
+
+    Returns ``(x_tr, y_tr), (x_val, y_val)``. MNIST's training images are in no
+    particular order, so the last 12,000 of 60,000 are as good a sample as any.
+    """
+    if len(x) != len(y):
+        raise ValueError(f"{len(x)} images but {len(y)} labels")
+    n_val = round(len(x) * fraction)
+    if not 0 < n_val < len(x):
+        raise ValueError(f"holding out {fraction} of {len(x)} leaves no training or no validation")
+    return (x[:-n_val], y[:-n_val]), (x[-n_val:], y[-n_val:])
+
+
+def quick_fit(
+    model, optimizer, x, y, *, epochs, batch_size=128, validation_data=None, seed=None
+):  # fmt: skip
+    """Compile ``model`` for sparse labels and train it quietly: a worked solution's short run.
+
+    With ``seed``, ``keras.utils.set_random_seed(seed)`` is called first (after the
+    model was built: a model built by the caller keeps its weights). Returns the
+    ``History`` and the seconds each epoch took on average.
+    """
+    import keras
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with stopwatch(quiet=True) as clock:
+        history = model.fit(
+            x, y, batch_size=batch_size, epochs=epochs, validation_data=validation_data, verbose=0
+        )
+    return history, clock.seconds / epochs

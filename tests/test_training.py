@@ -1,0 +1,80 @@
+"""The training plumbing the notebooks share: stopwatch, hold_out, quick_fit."""
+
+import keras
+import numpy as np
+import pytest
+
+from mnist_series.training import hold_out, quick_fit, stopwatch
+
+
+def test_stopwatch_prints_and_keeps_the_seconds(capsys, monkeypatch):
+    ticks = iter([100.0, 157.4])
+    monkeypatch.setattr("mnist_series.training.time.perf_counter", lambda: next(ticks))
+    with stopwatch("Training") as training:
+        pass
+    assert training.seconds == pytest.approx(57.4)
+    assert capsys.readouterr().out == "Training took 57 s\n"
+
+
+def test_stopwatch_is_quiet_when_asked_or_when_the_block_fails(capsys):
+    with stopwatch(quiet=True) as clock:
+        pass
+    assert clock.seconds >= 0
+    with pytest.raises(KeyboardInterrupt):
+        with stopwatch("Training") as stopped:
+            raise KeyboardInterrupt  # a learner stops the kernel mid-fit
+    assert capsys.readouterr().out == ""
+    assert stopped.seconds >= 0
+
+
+def test_hold_out_keeps_the_last_fifth_as_notebook_1_does():
+    x, y = np.arange(60_000).reshape(-1, 1), np.arange(60_000) % 10
+    (x_tr, y_tr), (x_val, y_val) = hold_out(x, y)
+    n_val = len(x) // 5  # notebook 1, by hand
+    assert np.array_equal(x_tr, x[:-n_val]) and np.array_equal(y_tr, y[:-n_val])
+    assert np.array_equal(x_val, x[-n_val:]) and np.array_equal(y_val, y[-n_val:])
+    assert len(hold_out(x[:10], y[:10], fraction=0.3)[1][0]) == 3
+
+
+@pytest.mark.parametrize(
+    "x, y, fraction, message",
+    [
+        (np.zeros(10), np.zeros(9), 0.2, "10 images but 9 labels"),
+        (np.zeros(10), np.zeros(10), 0.0, "leaves no training or no validation"),
+        (np.zeros(10), np.zeros(10), 1.0, "leaves no training or no validation"),
+    ],
+)
+def test_hold_out_refuses_what_cannot_be_split(x, y, fraction, message):
+    with pytest.raises(ValueError, match=message):
+        hold_out(x, y, fraction)
+
+
+def tiny_model():
+    return keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
+
+
+def test_quick_fit_compiles_for_sparse_labels_and_trains_quietly(capsys):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 4)).astype("float32"), rng.integers(0, 3, 64)
+    model = tiny_model()
+    history, per_epoch = quick_fit(
+        model, keras.optimizers.SGD(0.1), x, y, epochs=2, batch_size=16, validation_data=(x, y)
+    )
+    assert capsys.readouterr().out == ""
+    assert len(history.history["val_accuracy"]) == 2 and per_epoch > 0
+    assert model.loss == "sparse_categorical_crossentropy"
+
+
+def test_quick_fit_with_a_seed_repeats_itself_for_a_model_built_first():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(64, 4)).astype("float32"), rng.integers(0, 3, 64)
+    keras.utils.set_random_seed(5)
+    start = tiny_model().get_weights()
+    runs, model = [], None
+    for _ in range(2):
+        model = tiny_model()
+        model.set_weights(start)  # the seed comes after the build: the weights stay
+        history, _ = quick_fit(model, keras.optimizers.SGD(0.1), x, y, epochs=2, seed=3)
+        runs.append(history.history["loss"])
+    assert runs[0] == runs[1]  # fit shuffles the same way after the same seed
+    assert not np.array_equal(model.get_weights()[0], start[0])  # and it did train
