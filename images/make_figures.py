@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
-from matplotlib.patches import Circle, FancyArrowPatch, Rectangle  # noqa: E402
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PNG_OPTIONS = {"dpi": 100, "metadata": {"Software": None}}
@@ -303,11 +303,41 @@ def network_figure(out: Path) -> Path:
     return save(fig, out, "network.png", tight=False)
 
 
+def box(ax, x, y, width, height, text, colour):
+    """A rounded box centred on (x, y) with ``text`` inside."""
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.06",
+            facecolor=colour, edgecolor="black", zorder=3,
+        )
+    )  # fmt: skip
+    ax.text(x, y, text, ha="center", va="center", fontsize=9, zorder=4)
+
+
+def data_parallel_figure(out: Path) -> Path:
+    """One step of data-parallel training on two devices (notebook 7)."""
+    fig, ax = blank_axes(10, 3.6)
+    box(ax, 0.8, 0, 1.5, 1.1, "one batch\n256 images", "#e0ecf4")
+    box(ax, 6.6, 0, 2.0, 1.1, "all-reduce\ng = (g₀ + g₁) / 2", "#d9f0d3")
+    for k, y in enumerate([1.05, -1.05]):
+        side = 1 if y > 0 else -1
+        arrow(ax, (1.6, 0.25 * side), (2.3, y))
+        box(ax, 3.6, y, 2.5, 0.95, f"device {k}: a copy of w\n128 images → gradient g{'₀₁'[k]}",
+            "#fde0c5")  # fmt: skip
+        arrow(ax, (4.9, y), (5.55, 0.25 * side))
+        arrow(ax, (7.65, 0.25 * side), (8.45, y))
+        box(ax, 9.4, y, 1.8, 0.95, f"device {k}\nw ← w − η g", "#fde0c5")
+    ax.text(9.4, 0, "the same step:\ncopies stay equal", ha="center", va="center", fontsize=9)
+    ax.set_xlim(-0.1, 10.45)
+    ax.set_ylim(-1.7, 1.7)
+    return save(fig, out, "data_parallel.png", tight=False)
+
+
 def make_all(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     made = convolution_figures(out)
     made += [stride_figure(out), padding_figure(out), pooling_figure(out)]
-    made += [neuron_figure(out), network_figure(out)]
+    made += [neuron_figure(out), network_figure(out), data_parallel_figure(out)]
     return made
 
 

@@ -20,6 +20,7 @@ EXPECTED = {
     "max_pooling.png",
     "neuron.png",
     "network.png",
+    "data_parallel.png",
 }
 
 
