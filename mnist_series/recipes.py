@@ -72,14 +72,16 @@ def _conv(filters: int):
     return keras.layers.Conv2D(filters, kernel_size=3, activation="relu")
 
 
-def small_cnn():
-    """Notebook 4's CNN: two convolution + pooling blocks, dropout, softmax (34,826 weights)."""
+def small_cnn(dropout: float = 0.5):
+    """Notebook 4's CNN: two convolution + pooling blocks, dropout, softmax (34,826 weights).
+
+    ``dropout=0`` leaves the dropout layer out (notebook 7's one-step check).
+    """
     import keras
 
     pool = partial(keras.layers.MaxPooling2D, pool_size=2)
-    return _convnet(
-        _conv(32), pool(), _conv(64), pool(), keras.layers.Flatten(), keras.layers.Dropout(0.5)
-    )
+    stack = [_conv(32), pool(), _conv(64), pool(), keras.layers.Flatten()]
+    return _convnet(*stack, *([keras.layers.Dropout(dropout)] if dropout else []))
 
 
 def keras_example_cnn():

@@ -117,3 +117,10 @@ def test_the_test_run_fails_the_cell_that_saves_another_recipe(tmp_path, monkeyp
     assert "mnist_series/recipes.py" in message
     saved(tmp_path, "dropout_mlp", 15 * 469, model=compiled(dropout_mlp(0.5)))
     assert "rate: 0.5 != 0.2" in nbharness.recipe_failure(notebook, stamp)
+
+
+def test_notebook_7_can_leave_out_the_dropout_of_notebook_4s_cnn():
+    plain, dropped = recipes.small_cnn(dropout=0), recipes.small_cnn()
+    assert "Dropout" not in [type(layer).__name__ for layer in plain.layers]
+    assert [type(layer).__name__ for layer in dropped.layers].count("Dropout") == 1
+    assert plain.count_params() == dropped.count_params() == PARAMETERS["cnn"]
