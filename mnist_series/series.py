@@ -22,7 +22,7 @@ class Chapter:
     notebook: str  # file name in notebooks/
     name: str | None  # its saved model (models/NAME.keras) and benchmark key; None: saves none
     title: str  # how the closing notebook and the benchmark name the model
-    floor: float | None  # the lowest test accuracy the test run accepts; None: trains nothing
+    floor: float | None  # the lowest test accuracy the test run accepts; None: reports none
     compared_with: tuple[tuple[str, str], ...] = ()  # (name, who) of the benchmark's classic runs
 
 
@@ -61,6 +61,9 @@ CHAPTERS = (
     ),
     # Compares the saved models; trains nothing.
     Chapter("06_comparison.ipynb", None, "the series side by side", None),
+    # An appendix: trains notebook 4's CNN briefly on two simulated devices; prints no test
+    # accuracy and saves no model.
+    Chapter("07_data_parallel.ipynb", None, "data-parallel training (appendix)", None),
 )  # fmt: skip
 
 FLOORS: dict[str, float | None] = {chapter.notebook: chapter.floor for chapter in CHAPTERS}

@@ -13,8 +13,8 @@
   schedule, loss, training steps) and fails if they differ: the benchmark
   trains the recipe, so it must be what the chapter trains.
 - ``make test`` runs two workers (``pytest -n 2``, pytest-xdist). The notebooks
-  form two chains, each run in order by one worker: 00-04 and 05-06, about
-  equally long (notebook 5 alone is as long as 0 to 4 together). A notebook
+  form two chains, each run in order by one worker: 00-04 with the appendix 07,
+  and 05-06, about equally long (notebook 5 alone is as long as 0 to 4 together). A notebook
   that reads models saved by others (see ``READS_MODELS``) waits, at its first
   cell that loads a saved model, until the notebooks that save them have
   finished. Without ``-n`` everything runs in file order, as before.
@@ -45,6 +45,7 @@ CHAINS = {
     "04_convolutional_network.ipynb": "chapters-0-4",
     "05_beyond_99.ipynb": "chapters-5-6",
     "06_comparison.ipynb": "chapters-5-6",
+    "07_data_parallel.ipynb": "chapters-0-4",  # the appendix, about a minute, trains alone
 }
 # Notebooks whose outputs depend on models saved by other notebooks, and which.
 READS_MODELS = {

@@ -53,7 +53,7 @@ def pages_of(site_dir: Path, folder="notebooks") -> list[str]:
 def test_every_page_loads_offline_with_pictures_and_working_links(site, browser):
     site_dir, base = site
     chapters = pages_of(site_dir) + pages_of(site_dir, "slides")[1:]
-    assert len(chapters) == 15  # the home page, seven chapters and their slides
+    assert len(chapters) == 17  # the home page, seven chapters, the appendix, their slides
     for name in chapters:
         page, problems = visit(browser, base + name)
         page.wait_for_timeout(300)  # late requests (fonts, MathJax parts)
