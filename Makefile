@@ -5,11 +5,13 @@
 #   make site   the series as a static site with slides in site/ (open site/index.html)
 #   make demo   the draw-a-digit page on http://127.0.0.1:8000/ (PORT=8001 for another port)
 # Set MNIST_NPZ=/path/to/mnist.npz to test without internet (see data/README.md).
-# BACKEND=jax (make lab BACKEND=jax, make test BACKEND=jax): Keras on JAX, in .venv-jax.
+# BACKEND=jax or BACKEND=torch (make lab BACKEND=jax, make test BACKEND=torch): Keras on JAX or
+# PyTorch, in .venv-jax or .venv-torch.
 
 PYTHON ?= python3
-# Keras's backend: tensorflow (requirements.txt, in .venv) or jax (requirements-jax.txt, in
-# .venv-jax). Every command below runs with KERAS_BACKEND set to it.
+# Keras's backend: tensorflow (requirements.txt, in .venv), jax (requirements-jax.txt, in
+# .venv-jax) or torch (requirements-torch.txt, in .venv-torch). Every command below runs with
+# KERAS_BACKEND set to it.
 BACKEND ?= tensorflow
 ifeq ($(BACKEND),tensorflow)
 VENV := .venv
@@ -19,7 +21,7 @@ VENV := .venv-$(BACKEND)
 REQUIREMENTS := requirements-$(BACKEND).txt
 endif
 ifeq ($(wildcard $(REQUIREMENTS)),)
-$(error BACKEND=$(BACKEND): there is no $(REQUIREMENTS); the backends are tensorflow and jax)
+$(error BACKEND=$(BACKEND): there is no $(REQUIREMENTS); the backends are tensorflow, jax and torch)
 endif
 export KERAS_BACKEND := $(BACKEND)
 BIN := $(VENV)/bin

@@ -1,5 +1,5 @@
-"""The environments: every package pinned exactly, and the JAX environment the same as the
-TensorFlow one but for the backend, so that a stored run compares on either."""
+"""The environments: every package pinned exactly, and the JAX and PyTorch environments the same
+as the TensorFlow one but for the backend, so that a stored run compares on any of them."""
 
 import re
 from pathlib import Path
@@ -19,10 +19,21 @@ def pins(name: str) -> dict[str, str]:
     return found
 
 
-def test_the_jax_environment_is_the_tensorflow_one_with_jax_instead():
-    tensorflow, jax = pins("requirements.txt"), pins("requirements-jax.txt")
-    assert "tensorflow" in tensorflow and "tensorflow" not in jax
-    assert {"jax", "jaxlib"} <= set(jax) and jax["jax"] == jax["jaxlib"]
+def shared_with(backend_file: str, backend_packages: set[str]) -> dict[str, str]:
+    """The pins of ``backend_file``, checked to be requirements.txt's with the backend swapped."""
+    tensorflow, other = pins("requirements.txt"), pins(backend_file)
+    assert "tensorflow" in tensorflow and "tensorflow" not in other
     shared = {name: version for name, version in tensorflow.items() if name != "tensorflow"}
-    assert {name: jax[name] for name in shared if name in jax} == shared
-    assert set(jax) - set(shared) == {"jax", "jaxlib"}
+    assert {name: other[name] for name in shared if name in other} == shared
+    assert set(other) - set(shared) == backend_packages
+    return other
+
+
+def test_the_jax_environment_is_the_tensorflow_one_with_jax_instead():
+    jax = shared_with("requirements-jax.txt", {"jax", "jaxlib"})
+    assert jax["jax"] == jax["jaxlib"]
+
+
+def test_the_torch_environment_is_the_tensorflow_one_with_torch_instead():
+    # 2.13.0: the CPU-only build this project's machines hold (see the file's comment).
+    assert shared_with("requirements-torch.txt", {"torch"})["torch"] == "2.13.0"
