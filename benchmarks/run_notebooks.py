@@ -11,7 +11,11 @@ stored.
     python benchmarks/run_notebooks.py --write        # ... and store the outputs
     python benchmarks/run_notebooks.py notebooks/02_multilayer_perceptron.ipynb --write
     python benchmarks/run_notebooks.py --write --table benchmarks/notebooks.md
+    KERAS_BACKEND=torch .venv-torch/bin/python benchmarks/run_notebooks.py --out /tmp/torch
 
+With --out the executed notebooks go to that folder instead (a run on another backend, say,
+read there without replacing the stored run). A notebook that cannot run on the backend
+(``series.backend_failure``) is skipped.
 With --table and only some notebooks, the other notebooks' rows are kept.
 
 The seed spread: --seeds runs each notebook once per seed, with every
@@ -90,15 +94,39 @@ def run(
     return nb, seconds, memory
 
 
+BACKEND_PACKAGES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+
+
+def backend_version() -> str:
+    """Keras's backend and its version, e.g. ``TensorFlow 2.21.0`` (the backend is imported)."""
+    import importlib
+
+    import keras
+
+    backend = keras.backend.backend()
+    return f"{BACKEND_PACKAGES[backend]} {importlib.import_module(backend).__version__}"
+
+
 def machine_line() -> str:
     import keras
-    import tensorflow as tf
 
     return (
         f"Measured on {cpu_model()}, {os.cpu_count()} cores,"
-        f" Python {platform.python_version()}, TensorFlow {tf.__version__},"
+        f" Python {platform.python_version()}, {backend_version()},"
         f" Keras {keras.__version__}, {time.strftime('%Y-%m-%d')}."
     )
+
+
+def runs_here(path: Path) -> bool:
+    """Whether ``path`` runs on this Keras backend; if not, say so (the appendix on torch)."""
+    import keras
+
+    if path.name not in series.FLOORS:  # a notebook outside the series
+        return True
+    why = series.backend_failure(path.name, keras.backend.backend())
+    if why:
+        print(f"{why}: skipped")
+    return why is None
 
 
 def problems(nb) -> list[str]:
@@ -118,6 +146,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--write", action="store_true", help="store the outputs")
+    parser.add_argument("--out", type=Path, help="store the executed notebooks in this folder")
     parser.add_argument("--table", type=Path, help="also write the results as Markdown")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     parser.add_argument("--seeds", help="comma-separated seeds: measure the spread instead")
@@ -146,7 +175,7 @@ def measure(args, paths) -> int:
         return measure_spread(paths, seeds, args.timeout, args.spread)
 
     rows, failed = [], False
-    for path in paths:
+    for path in filter(runs_here, paths):
         print(f"{path.name}: running ...", flush=True)
         nb, seconds, memory = run(path.resolve(), args.timeout)
         text = series.output_text([out for cell in nb.cells for out in cell.get("outputs", [])])
@@ -157,7 +186,10 @@ def measure(args, paths) -> int:
         for line in trouble:
             print(f"  {line}")
         failed |= bool(trouble)
-        if args.write and not trouble:
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, args.out / path.name)
+        elif args.write and not trouble:
             nbformat.write(nb, path)
 
     table = [
@@ -184,7 +216,9 @@ def spread_row(name: str, results: list[tuple[int, float, float]]) -> str:
     """One Markdown row: the seeds, min / mean / max accuracy, the floor and its margin."""
     accuracies = [accuracy for _, accuracy, _ in results]
     low, mean, high = min(accuracies), sum(accuracies) / len(accuracies), max(accuracies)
-    floor = series.FLOORS.get(name)
+    import keras
+
+    floor = series.floor_of(name, keras.backend.backend()) if name in series.FLOORS else None
     margin = f"{(low - floor) * 100:+.2f} points" if floor is not None else "-"
     each = ", ".join(f"{seed}: {accuracy:.4f}" for seed, accuracy, _ in results)
     seconds = sum(s for _, _, s in results) / len(results)
@@ -196,7 +230,7 @@ def spread_row(name: str, results: list[tuple[int, float, float]]) -> str:
 
 def measure_spread(paths, seeds, timeout, out: Path | None) -> int:
     rows = []
-    for path in paths:
+    for path in filter(runs_here, paths):
         source = path.read_text()
         if SEED_CALL not in source:
             print(f"{path.name}: no {SEED_CALL}, skipped")

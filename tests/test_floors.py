@@ -60,3 +60,35 @@ def test_every_floor_sits_below_its_measured_seed_spread():
         # Notebook 5 varies most (issue 12): eight seeds for it, five for the others.
         assert seeds >= (8 if name == "05_beyond_99.ipynb" else 5), f"{name}: too few seeds"
         assert series.FLOORS[name] < low, f"{name}: floor {series.FLOORS[name]} >= min {low}"
+
+
+def test_every_chapter_runs_on_every_backend_but_the_appendix_on_torch():
+    for chapter in series.CHAPTERS:
+        for backend in series.BACKENDS:
+            why = series.backend_failure(chapter.notebook, backend)
+            if (chapter.notebook, backend) == ("07_data_parallel.ipynb", "torch"):
+                assert why == "07_data_parallel.ipynb runs on tensorflow and jax only, not on torch"
+            else:
+                assert why is None, why
+
+
+def test_a_backend_floor_sits_below_that_backends_measured_spread():
+    # Only where a backend measured lower than TensorFlow's floor allows does it get its own:
+    # benchmarks/seeds-BACKEND.md, run_notebooks.py --seeds on that backend.
+    from pathlib import Path
+
+    benchmarks = Path(__file__).resolve().parent.parent / "benchmarks"
+    own = [(c.notebook, b, f) for c in series.CHAPTERS for b, f in c.backend_floors]
+    assert own, "no backend has a floor of its own: drop this test, or the field"
+    for notebook, backend, floor in own:
+        assert floor < series.FLOORS[notebook], f"{notebook}: not lower on {backend}"
+        assert series.floor_of(notebook, backend) == floor
+        table = (benchmarks / f"seeds-{backend}.md").read_text().splitlines()
+        row = next(line.split("|") for line in table if line.startswith(f"| {notebook} "))
+        seeds, low = int(row[2]), float(row[3])
+        assert seeds >= 5 and floor < low, f"{notebook} on {backend}: floor {floor}, min {low}"
+        message = series.floor_failure(notebook, floor - 0.0001, backend)
+        assert f"below its floor on {backend} of {floor:.4f}" in message
+    assert series.floor_of("01_softmax_regression.ipynb", "jax") == series.FLOORS[
+        "01_softmax_regression.ipynb"
+    ]

@@ -81,3 +81,25 @@ def test_the_temporary_ipython_folder_is_removed_after_the_run(tmp_path, monkeyp
     monkeypatch.setattr(run_notebooks, "measure", lambda args, paths: 0)
     assert run_notebooks.main([str(tmp_path / "tiny.ipynb")]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.npz", "tiny.ipynb"]
+
+
+def test_the_machine_line_names_the_backend_and_its_version():
+    import keras
+
+    line = run_notebooks.machine_line()
+    name = run_notebooks.BACKEND_PACKAGES[keras.backend.backend()]
+    assert f", {name} " in line and f"Keras {keras.__version__}" in line
+
+
+def test_a_notebook_is_skipped_only_where_its_backend_is_missing(capsys, monkeypatch):
+    from pathlib import Path
+
+    import keras
+
+    appendix = Path("notebooks/07_data_parallel.ipynb")
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    assert not run_notebooks.runs_here(appendix)
+    assert "runs on tensorflow and jax only, not on torch: skipped" in capsys.readouterr().out
+    assert run_notebooks.runs_here(Path("notebooks/01_softmax_regression.ipynb"))
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    assert run_notebooks.runs_here(appendix)
