@@ -124,3 +124,23 @@ def test_notebook_7_can_leave_out_the_dropout_of_notebook_4s_cnn():
     assert "Dropout" not in [type(layer).__name__ for layer in plain.layers]
     assert [type(layer).__name__ for layer in dropped.layers].count("Dropout") == 1
     assert plain.count_params() == dropped.count_params() == PARAMETERS["cnn"]
+
+
+def test_on_torch_each_worker_gets_its_share_of_the_cores(monkeypatch):
+    import os
+
+    import keras
+
+    from tests import nbharness
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
+    nbharness.share_the_cores(2)
+    assert "OMP_NUM_THREADS" not in os.environ
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    nbharness.share_the_cores(2)
+    assert os.environ["OMP_NUM_THREADS"] == "2"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # one set by hand is kept
+    nbharness.share_the_cores(8)
+    assert os.environ["OMP_NUM_THREADS"] == "3"
