@@ -89,6 +89,7 @@ def test_a_backend_floor_sits_below_that_backends_measured_spread():
         assert seeds >= 5 and floor < low, f"{notebook} on {backend}: floor {floor}, min {low}"
         message = series.floor_failure(notebook, floor - 0.0001, backend)
         assert f"below its floor on {backend} of {floor:.4f}" in message
-    assert series.floor_of("01_softmax_regression.ipynb", "jax") == series.FLOORS[
-        "01_softmax_regression.ipynb"
-    ]
+    assert (
+        series.floor_of("01_softmax_regression.ipynb", "jax")
+        == series.FLOORS["01_softmax_regression.ipynb"]
+    )
