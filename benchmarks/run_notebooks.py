@@ -13,8 +13,9 @@ stored.
     python benchmarks/run_notebooks.py --write --table benchmarks/notebooks.md
     KERAS_BACKEND=torch .venv-torch/bin/python benchmarks/run_notebooks.py --out /tmp/torch
 
-With --out the executed notebooks go to that folder instead (a run on another backend, say,
-read there without replacing the stored run). A notebook that cannot run on the backend
+With --out the executed notebooks go to that folder instead, and the models they save to its
+models/ subfolder (a run on another backend, say, read there without replacing the stored run
+or the models the stored run saved). A notebook that cannot run on the backend
 (``series.backend_failure``) is skipped.
 With --table and only some notebooks, the other notebooks' rows are kept.
 
@@ -44,8 +45,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from mnist_series import offline_mnist, series
-from mnist_series.machine import cpu_model
+from mnist_series import offline_mnist, saved_models, series
+from mnist_series.machine import backend_version, cpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,19 +93,6 @@ def run(
         seconds = time.perf_counter() - start
         memory = peak_rss_mib(client.km.provisioner.pid)
     return nb, seconds, memory
-
-
-BACKEND_PACKAGES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
-
-
-def backend_version() -> str:
-    """Keras's backend and its version, e.g. ``TensorFlow 2.21.0`` (the backend is imported)."""
-    import importlib
-
-    import keras
-
-    backend = keras.backend.backend()
-    return f"{BACKEND_PACKAGES[backend]} {importlib.import_module(backend).__version__}"
 
 
 def machine_line() -> str:
@@ -169,12 +157,24 @@ def main(argv=None) -> int:
             shutil.rmtree(ipython_dir, ignore_errors=True)
 
 
+def keep_models_apart(folder: Path) -> None:
+    """Let the kernels save their models in ``folder``, which starts as a copy of models/."""
+    source = saved_models.models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        for path in [*source.glob("*.keras"), *source.glob("*.json")]:
+            shutil.copy2(path, folder / path.name)
+    os.environ[saved_models.ENV_VAR] = str(folder)  # the kernels inherit it
+
+
 def measure(args, paths) -> int:
     if args.seeds:
         seeds = [int(seed) for seed in args.seeds.split(",")]
         return measure_spread(paths, seeds, args.timeout, args.spread)
 
     rows, failed = [], False
+    if args.out:  # the run's models go beside its notebooks: models/ keeps the stored run's
+        keep_models_apart(args.out / "models")
     for path in filter(runs_here, paths):
         print(f"{path.name}: running ...", flush=True)
         nb, seconds, memory = run(path.resolve(), args.timeout)

@@ -49,7 +49,7 @@ from datetime import date
 from pathlib import Path
 
 from mnist_series import offline_mnist, recipes, series
-from mnist_series.machine import cpu_model
+from mnist_series.machine import backend_version, cpu_model
 from mnist_series.recipes import Recipe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,13 +237,12 @@ def machine(cpu: str | None = None) -> str:
     """Cores, CPU (this machine's, or ``cpu``; "": none named) and the software versions."""
     import keras
     import numpy
-    import tensorflow
 
     cpu = cpu_model() if cpu is None else cpu
     cpu = f" ({cpu})" if cpu else ""
     return (
         f"{os.cpu_count()} cores{cpu}, Python {platform.python_version()}, "
-        f"TensorFlow {tensorflow.__version__}, Keras {keras.__version__}, NumPy {numpy.__version__}"
+        f"{backend_version()}, Keras {keras.__version__}, NumPy {numpy.__version__}"
     )
 
 

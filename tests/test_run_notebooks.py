@@ -86,8 +86,10 @@ def test_the_temporary_ipython_folder_is_removed_after_the_run(tmp_path, monkeyp
 def test_the_machine_line_names_the_backend_and_its_version():
     import keras
 
+    from mnist_series.machine import BACKEND_NAMES
+
     line = run_notebooks.machine_line()
-    name = run_notebooks.BACKEND_PACKAGES[keras.backend.backend()]
+    name = BACKEND_NAMES[keras.backend.backend()]
     assert f", {name} " in line and f"Keras {keras.__version__}" in line
 
 
@@ -103,3 +105,15 @@ def test_a_notebook_is_skipped_only_where_its_backend_is_missing(capsys, monkeyp
     assert run_notebooks.runs_here(Path("notebooks/01_softmax_regression.ipynb"))
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
     assert run_notebooks.runs_here(appendix)
+
+
+def test_a_run_kept_apart_saves_its_models_apart(tmp_path, monkeypatch):
+    from mnist_series import saved_models
+
+    mine = tmp_path / "models"
+    mine.mkdir()
+    (mine / "softmax.keras").write_text("the learner's model")
+    monkeypatch.setenv(saved_models.ENV_VAR, str(mine))
+    run_notebooks.keep_models_apart(tmp_path / "out" / "models")
+    assert saved_models.models_dir() == tmp_path / "out" / "models"
+    assert (tmp_path / "out" / "models" / "softmax.keras").read_text() == "the learner's model"
