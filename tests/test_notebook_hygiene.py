@@ -255,6 +255,7 @@ KNOWN_NAMES = {
     "KERAS_HOME",
     "HTTPS_PROXY",
     "TF_CPP_MIN_LOG_LEVEL",
+    "OMP_NUM_THREADS",
 }
 
 
