@@ -166,7 +166,8 @@ def share_the_cores(workers: int) -> None:
     PyTorch starts as many OpenMP threads as there are cores, and OpenMP threads wait for work
     by spinning: two kernels on two cores, two threads each, trained 12 times slower than one
     (17.9 against 1.5 s per epoch of a small MLP; 1.7 s with one thread each). TensorFlow and
-    JAX lost a fifth at most, so they keep their defaults. A value already set is kept.
+    JAX slowed by about a third, as two processes sharing two cores must, so they keep their
+    defaults. A value already set is kept.
     """
     import keras
 
