@@ -159,11 +159,7 @@ def main(argv=None) -> int:
 
 def keep_models_apart(folder: Path) -> None:
     """Let the kernels save their models in ``folder``, which starts as a copy of models/."""
-    source = saved_models.models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    if source.is_dir():
-        for path in [*source.glob("*.keras"), *source.glob("*.json")]:
-            shutil.copy2(path, folder / path.name)
+    saved_models.copy_models(folder)
     os.environ[saved_models.ENV_VAR] = str(folder)  # the kernels inherit it
 
 

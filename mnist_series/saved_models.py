@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ __all__ = [
     "UnusableModelError",
     "load",
     "models_dir",
+    "copy_models",
     "path_for",
     "saving",
     "save",
@@ -67,6 +69,19 @@ def models_dir() -> Path:
     """The folder of saved models: ``$MNIST_SERIES_MODELS`` if set, else ``models/``."""
     folder = os.environ.get(ENV_VAR)
     return Path(folder).expanduser() if folder else MODELS_DIR
+
+
+def copy_models(folder: Path) -> None:
+    """Copy the saved models and their training times into ``folder`` (made if missing).
+
+    A test run or a run kept apart starts from a copy, so that it never replaces, or
+    half-writes, the models a learner trained.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    source = models_dir()
+    if source.is_dir():
+        for path in [*source.glob("*.keras"), *source.glob("*.json")]:
+            shutil.copy2(path, folder / path.name)
 
 
 def chapter(name: str) -> Chapter:

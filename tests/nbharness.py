@@ -179,10 +179,7 @@ def pytest_configure(config):
     global _ipython_dir, _models_dir
     if not hasattr(config, "workerinput"):  # the controller, or a run without workers
         _models_dir = Path(tempfile.mkdtemp(prefix="mnist-series-models-"))
-        source = saved_models.models_dir()
-        if source.is_dir():
-            for path in [*source.glob("*.keras"), *source.glob("*.json")]:
-                shutil.copy2(path, _models_dir / path.name)
+        saved_models.copy_models(_models_dir)
         os.environ[saved_models.ENV_VAR] = str(_models_dir)  # workers and kernels inherit it
         distributed = config.getoption("dist", "no") != "no" and config.getoption("tx", None)
         if distributed:

@@ -214,3 +214,14 @@ def test_save_is_saving_in_one_call(tmp_path, capsys):
     assert capsys.readouterr().out == "Saved models/cnn.keras\n"
     assert keras.models.load_model(tmp_path / "cnn.keras").count_params() == 15
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cnn.json", "cnn.keras"]
+
+
+def test_copy_models_copies_the_models_and_their_times_only(tmp_path, monkeypatch):
+    source = tmp_path / "models"
+    source.mkdir()
+    for name in ("cnn.keras", "cnn.json", "notes.txt"):
+        (source / name).write_text(name)
+    monkeypatch.setenv(saved_models.ENV_VAR, str(source))
+    saved_models.copy_models(tmp_path / "copy" / "models")
+    copied = sorted(path.name for path in (tmp_path / "copy" / "models").iterdir())
+    assert copied == ["cnn.json", "cnn.keras"]
