@@ -26,12 +26,24 @@ in equal shares: see the README).
     python benchmarks/time_to_accuracy.py --only softmax cnn
     python benchmarks/time_to_accuracy.py --only cnn --keep benchmarks/results.json
     python benchmarks/time_to_accuracy.py --render benchmarks/results.json  # redraw only
+    python benchmarks/time_to_accuracy.py --backends tensorflow jax torch   # ~40 min
 
 The full run writes benchmarks/results.md and benchmarks/results.png (or the
-files named by --out). With --keep, a run of some models (--only) keeps the
-other models' rows from a stored results.json, and the table says which rows
-were measured on which day. With MNIST_NPZ set, MNIST comes from that checked copy,
-as in the tests; otherwise Keras loads (and if needed downloads) it.
+files named by --out).
+
+With --backends, it trains instead our recipe of each model on each of the named
+Keras backends, the backends of one model in turns (an epoch each), each until
+test accuracy reaches the notebook's floor on that backend (the rest of the run
+would measure nothing new), and reports the training time to the floor, the first
+epoch (which includes JAX's and TensorFlow's compilation) and the later epochs.
+Each backend runs in its own environment's Python: .venv (TensorFlow), .venv-jax
+and .venv-torch, as `make setup BACKEND=...` builds them. Its rows go to
+backends.json beside results.json, and results.md shows both tables.
+
+With --keep, a run of some models (--only) keeps the other models' rows from a
+stored results.json, and the table says which rows were measured on which day.
+With MNIST_NPZ set, MNIST comes from that checked copy, as in the tests;
+otherwise Keras loads (and if needed downloads) it.
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -68,7 +81,7 @@ CLASSIC_OF = {c.name: list(c.compared_with) for c in series.CHAPTERS if c.name}
 def epochs_of(recipe: Recipe, quick: bool):
     """Set up one recipe, then train it an epoch at a time.
 
-    Yields None once set up, then (training seconds, test accuracy) after each epoch;
+    Yields the model once set up, then (training seconds, test accuracy) after each epoch;
     returns the run's parameter count.
     """
     import keras
@@ -94,7 +107,7 @@ def epochs_of(recipe: Recipe, quick: bool):
         y_train = keras.utils.to_categorical(y_train, 10)
         y_test = keras.utils.to_categorical(y_test, 10)
 
-    yield None
+    yield model
     for _ in range(epochs):
         start = time.perf_counter()
         model.fit(x_train, y_train, batch_size=recipe.batch_size, epochs=1, verbose=0)
@@ -104,10 +117,14 @@ def epochs_of(recipe: Recipe, quick: bool):
 
 
 def result_of(recipe: Recipe, per_epoch: list[tuple[float, float]], parameters: int) -> dict:
+    import keras
+
     elapsed = [sum(seconds for seconds, _ in per_epoch[: i + 1]) for i in range(len(per_epoch))]
     return {
         "key": recipe.key,
         "who": recipe.who,
+        "backend": keras.backend.backend(),
+        "version": backend_version(),
         "accuracies": [accuracy for _, accuracy in per_epoch],
         "elapsed": elapsed,
         "parameters": parameters,
@@ -129,15 +146,16 @@ def train_one(recipe: Recipe, quick: bool) -> dict:
             return result_of(recipe, per_epoch, stop.value)
 
 
-def child(recipe: Recipe, quick: bool) -> None:
+def child(recipe: Recipe, quick: bool, stop_at: float | None = None) -> None:
     """Run as a child process: train one epoch for each "go" line read from stdin.
 
     Answers on stdout, each line starting with PROTOCOL (anything else there, such as
     Keras's download messages, is not for the parent): "ready" once set up, then a JSON
-    line per epoch, and the result after the last.
+    line per epoch, and the result after the last, or as soon as test accuracy reaches
+    ``stop_at`` when it is given.
     """
     run = epochs_of(recipe, quick)
-    next(run)
+    model = next(run)
     print(PROTOCOL + "ready", flush=True)
     per_epoch = []
     while sys.stdin.readline().strip() == "go":
@@ -145,6 +163,10 @@ def child(recipe: Recipe, quick: bool) -> None:
             per_epoch.append(next(run))
         except StopIteration as stop:
             print(PROTOCOL + json.dumps(result_of(recipe, per_epoch, stop.value)), flush=True)
+            return
+        if stop_at is not None and per_epoch[-1][1] >= stop_at:
+            result = result_of(recipe, per_epoch, model.count_params())
+            print(PROTOCOL + json.dumps(result), flush=True)
             return
         print(PROTOCOL + json.dumps(per_epoch[-1]), flush=True)
 
@@ -162,20 +184,54 @@ def reached(result: dict, floor: float) -> dict | None:
 PROTOCOL = "@tta "
 
 
-class Child:
-    """One recipe training in its own process, an epoch at a time on request."""
+VENVS = {"tensorflow": ".venv", "jax": ".venv-jax", "torch": ".venv-torch"}  # as the Makefile
 
-    def __init__(self, recipe: Recipe, quick: bool):
+
+def python_for(backend: str | None) -> str:
+    """The Python that runs Keras on ``backend``: this one for this process's own backend
+    (or for None), else that backend's environment in the repository (see the Makefile)."""
+    import keras
+
+    if backend is None or backend == keras.backend.backend():
+        return sys.executable
+    python = ROOT / VENVS[backend] / "bin" / "python"
+    if not python.exists():
+        raise SystemExit(
+            f"no {VENVS[backend]} for the {backend} backend: `make setup BACKEND={backend}` "
+            "builds it"
+        )
+    return str(python)
+
+
+class Child:
+    """One recipe training in its own process, an epoch at a time on request.
+
+    ``backend``: run Keras on that backend (None: this process's); ``stop_at``: end the run
+    as soon as test accuracy reaches it.
+    """
+
+    def __init__(
+        self,
+        recipe: Recipe,
+        quick: bool,
+        backend: str | None = None,
+        stop_at: float | None = None,
+    ):
         self.recipe = recipe
+        self.name = f"{recipe.key}/{recipe.who}" + (f" on {backend}" if backend else "")
         self.log = tempfile.TemporaryFile(mode="w+")  # TensorFlow's start-up lines
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+        if backend:
+            env["KERAS_BACKEND"] = backend
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--child", f"{recipe.key}:{recipe.who}"]
-            + (["--quick"] if quick else []),
+            [python_for(backend), __file__, "--child", f"{recipe.key}:{recipe.who}"]
+            + (["--quick"] if quick else [])
+            + (["--stop-at", str(stop_at)] if stop_at is not None else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
-            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+            env=env,
         )
         self.result = None
 
@@ -185,9 +241,7 @@ class Child:
                 return line[len(PROTOCOL) :].strip()
         self.process.wait()
         self.log.seek(0)
-        raise RuntimeError(
-            f"{self.recipe.key}/{self.recipe.who} failed:\n{self.log.read()[-3000:]}"
-        )
+        raise RuntimeError(f"{self.name} failed:\n{self.log.read()[-3000:]}")
 
     def step(self) -> None:
         """Train one more epoch; after the last, collect the result and let the child end."""
@@ -202,10 +256,22 @@ class Child:
 
 def run_in_turns(chosen: list[Recipe], quick: bool = False) -> list[dict]:
     """Train the recipes in separate processes, one epoch each in turn, until all are done."""
-    children = [Child(recipe, quick) for recipe in chosen]
+    return in_turns([Child(recipe, quick) for recipe in chosen])
+
+
+def backends_in_turns(recipe: Recipe, backends: list[str], quick: bool = False) -> list[dict]:
+    """Train ``recipe`` on each backend in its own process, one epoch each in turn, each until
+    it reaches its notebook's floor on that backend (or its epochs run out)."""
+    notebook = NOTEBOOK_OF[recipe.key]
+    return in_turns(
+        [Child(recipe, quick, b, stop_at=series.floor_of(notebook, b)) for b in backends]
+    )
+
+
+def in_turns(children: list[Child]) -> list[dict]:
     for each in children:  # all set up (data loaded, model built) before any epoch starts
         if each.answer() != "ready":
-            raise RuntimeError(f"{each.recipe.key}/{each.recipe.who} did not start")
+            raise RuntimeError(f"{each.name} did not start")
     while any(each.result is None for each in children):
         for each in children:
             if each.result is None:
@@ -327,6 +393,69 @@ def table(results: list[dict], quick: bool) -> str:
     )
 
 
+def epoch_seconds(result: dict) -> list[float]:
+    """The training seconds of each epoch (``elapsed`` is cumulative)."""
+    elapsed = [0.0, *result["elapsed"]]
+    return [b - a for a, b in zip(elapsed, elapsed[1:], strict=False)]
+
+
+def backend_table(results: list[dict], quick: bool) -> str:
+    """The backends side by side: for each model, each backend's time to its floor."""
+    import keras
+    import numpy
+
+    lines = [
+        "| model | backend | floor | epochs to floor | training time to floor | first epoch "
+        "| later epochs (median) | peak memory | time to floor / TensorFlow's |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key in dict.fromkeys(r["key"] for r in results):
+        runs = [r for r in results if r["key"] == key]
+        floors = {r["backend"]: series.floor_of(NOTEBOOK_OF[key], r["backend"]) for r in runs}
+        tensorflow = next((r for r in runs if r["backend"] == "tensorflow"), None)
+        for result in runs:
+            floor = floors[result["backend"]]
+            epochs, seconds = reached_text(result, floor)
+            each = epoch_seconds(result)
+            later = f"{statistics.median(each[1:]):.1f} s" if len(each) > 1 else "-"
+            ratio = "-"
+            if result is tensorflow:
+                ratio = "1 (reference)"
+            elif tensorflow is not None:
+                mine, theirs = reached(result, floor), reached(tensorflow, floors["tensorflow"])
+                if mine and theirs:
+                    ratio = f"{mine['seconds'] / theirs['seconds']:.1f} x"
+            lines.append(
+                f"| {key} | {result['version']} | {floor:.3f} | {epochs} | {seconds} "
+                f"| {each[0]:.1f} s | {later} | {result['peak_rss_mib']:.0f} MiB | {ratio} |"
+            )
+    cpu = one_cpu(results)
+    mode = "QUICK MODE (1 epoch, 2,000 images): not a measurement. " if quick else ""
+    return (
+        "## The backends side by side\n\n"
+        f"{mode}Measured by `benchmarks/time_to_accuracy.py --backends` on {when(results)}, "
+        f"on {os.cpu_count()} cores{f' ({cpu})' if cpu else ''}, Python "
+        f"{platform.python_version()}, Keras {keras.__version__}, NumPy {numpy.__version__}.\n\n"
+        "Our recipe of each model, on each Keras backend in its own process, the backends "
+        "of one model in turns (an epoch each), each run ending as soon as test accuracy "
+        "reaches the notebook's floor on that backend. The first epoch includes the time "
+        "JAX and TensorFlow spend compiling the training step; the later epochs show the "
+        "speed that remains. One run of each, seed 42.\n\n" + "\n".join(lines) + "\n"
+    )
+
+
+def document(results: list[dict], backend_results: list[dict], quick: bool) -> str:
+    """results.md: the recipes against the classics, then the backends side by side."""
+    parts = [table(results, quick)] if results else []
+    if backend_results:
+        parts.append(backend_table(backend_results, quick))
+    return "\n".join(parts)
+
+
+def stored(path: Path) -> list[dict]:
+    return json.loads(path.read_text()) if path.exists() else []
+
+
 def chart(results: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -377,7 +506,14 @@ def main(argv=None) -> int:
         metavar="JSON",
         help="only redraw results.md and results.png from a stored run's results.json",
     )
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        choices=series.BACKENDS,
+        help="our recipes on these Keras backends, side by side, each to its floor",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--stop-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     npz = os.environ.get(offline_mnist.ENV_VAR)
@@ -386,16 +522,19 @@ def main(argv=None) -> int:
     if args.child:
         key, who = args.child.split(":")
         recipe = next(r for r in RECIPES if (r.key, r.who) == (key, who))
-        child(recipe, args.quick)
+        child(recipe, args.quick, args.stop_at)
         return 0
 
     if args.render:
         results = json.loads(args.render.read_text())
         out = args.out or args.render.parent
-        (out / "results.md").write_text(table(results, quick=False))
+        backend_results = stored(args.render.parent / "backends.json")
+        (out / "results.md").write_text(document(results, backend_results, quick=False))
         chart(results, out / "results.png")
         print(f"redrew {out / 'results.md'} and results.png from {args.render}")
         return 0
+    if args.backends:
+        return side_by_side(args, parser)
 
     known = {r.key for r in RECIPES}
     chosen = [r for r in RECIPES if not args.only or r.key in args.only]
@@ -434,10 +573,42 @@ def main(argv=None) -> int:
     print(text)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "results.md").write_text(text)
+        backend_results = [] if args.quick else stored(out / "backends.json")
+        (out / "results.md").write_text(document(results, backend_results, args.quick))
         (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
         chart(results, out / "results.png")
         print(f"wrote {out / 'results.md'}, results.json and results.png")
+    return 0
+
+
+def side_by_side(args, parser) -> int:
+    """--backends: our recipe of each model (or of those --only names) on each backend."""
+    if args.keep:
+        parser.error("--keep goes with --only, in a full run without --backends")
+    chosen = [r for r in RECIPES if r.who == "ours" and (not args.only or r.key in args.only)]
+    out = args.out or (Path(__file__).resolve().parent if not args.quick else None)
+    results = []
+    for recipe in chosen:
+        print(f"{recipe.key}: {recipe.label}, on {', '.join(args.backends)} in turns", flush=True)
+        done = backends_in_turns(recipe, args.backends, args.quick)
+        for result in done:
+            floor = series.floor_of(NOTEBOOK_OF[recipe.key], result["backend"])
+            epochs, seconds = reached_text(result, floor)
+            each = epoch_seconds(result)
+            print(
+                f"  {result['version']}: floor at epoch {epochs}, {seconds}; first epoch "
+                f"{each[0]:.1f} s; peak {result['peak_rss_mib']:.0f} MiB",
+                flush=True,
+            )
+        results.extend(done)
+    text = backend_table(results, args.quick)
+    print(text)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "backends.json").write_text(json.dumps(results, indent=1) + "\n")
+        main_results = [] if args.quick else stored(out / "results.json")
+        (out / "results.md").write_text(document(main_results, results, args.quick))
+        print(f"wrote {out / 'backends.json'} and {out / 'results.md'}")
     return 0
 
 

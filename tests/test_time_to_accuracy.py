@@ -96,3 +96,60 @@ def test_recipes_train_in_turns_in_child_processes():
         assert len(result["accuracies"]) == len(result["elapsed"]) == 1
         assert result["parameters"] == 7850 and result["peak_rss_mib"] > 100
     assert results[0]["accuracies"][0] > results[1]["accuracies"][0]  # SGD 0.5 beats 0.01
+
+
+def on(backend, version, accuracies, seconds_per_epoch, first=None):
+    result = fake("softmax", "ours", accuracies, seconds_per_epoch)
+    if first is not None:  # a slower first epoch (compilation)
+        result["elapsed"] = [e + first - seconds_per_epoch for e in result["elapsed"]]
+    return result | {"backend": backend, "version": version}
+
+
+def test_backend_table_judges_each_backend_by_its_own_floor():
+    tensorflow = on("tensorflow", "TensorFlow 2.21.0", [0.91, 0.921], 2.0, first=5.0)
+    jax = on("jax", "JAX 0.10.2", [0.90, 0.915, 0.922], 1.0, first=9.0)
+    torch = on("torch", "PyTorch 2.13.0", [0.911], 4.0)  # notebook 1's floor there: 0.910
+    assert tta.epoch_seconds(jax) == [9.0, 1.0, 1.0]
+    text = tta.backend_table([tensorflow, jax, torch], quick=False)
+    assert "| softmax | TensorFlow 2.21.0 | 0.920 | 2 | 7 s | 5.0 s | 2.0 s |" in text
+    assert "| softmax | JAX 0.10.2 | 0.920 | 3 | 11 s | 9.0 s | 1.0 s | 100 MiB | 1.6 x |" in text
+    assert "| softmax | PyTorch 2.13.0 | 0.910 | 1 | 4 s | 4.0 s | - | 100 MiB | 0.6 x |" in text
+    assert text.count("| 1 (reference) |") == 1
+
+
+def test_results_md_keeps_both_tables(tmp_path):
+    classic = fake("softmax", "classic", [0.90, 0.93], 3.0)
+    ours = fake("softmax", "ours", [0.93], 1.0)
+    side = [on("tensorflow", "TensorFlow 2.21.0", [0.93], 1.0)]
+    text = tta.document([ours, classic], side, quick=False)
+    assert text.startswith("# Time to accuracy") and "## The backends side by side" in text
+    assert tta.document([], side, quick=False).startswith("## The backends side by side")
+    assert tta.stored(tmp_path / "none.json") == []
+
+
+def test_each_backend_runs_in_its_own_environment(tmp_path, monkeypatch):
+    import keras
+
+    assert tta.python_for(keras.backend.backend()) == tta.python_for(None) == tta.sys.executable
+    other = next(b for b in series.BACKENDS if b != keras.backend.backend())
+    monkeypatch.setattr(tta, "ROOT", tmp_path)
+    with pytest.raises(SystemExit, match=f"make setup BACKEND={other}"):
+        tta.python_for(other)
+    python = tmp_path / tta.VENVS[other] / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.touch()
+    assert tta.python_for(other) == str(python)
+
+
+def test_quick_side_by_side_run_on_this_backend(tmp_path):
+    """The --backends path, on the backend this test runs on: a child stopped at its floor."""
+    import keras
+
+    backend = keras.backend.backend()
+    argv = ["--quick", "--backends", backend, "--only", "softmax", "--out", str(tmp_path)]
+    assert tta.main(argv) == 0
+    (result,) = tta.stored(tmp_path / "backends.json")
+    assert result["backend"] == backend and len(result["accuracies"]) == 1
+    text = (tmp_path / "results.md").read_text()
+    assert "## The backends side by side" in text and "QUICK MODE" in text
+    assert f"| softmax | {result['version']} |" in text
