@@ -71,6 +71,12 @@ class Reader:
         self.folder = Path(folder) if folder else saved_models.models_dir()
         self._models: dict[str, object] = {}
         self._lock = threading.Lock()
+        # One prediction at a time per model. Keras does not promise that a model can predict
+        # from two threads at once, and on JAX it cannot: predict_on_batch hands the weights'
+        # buffers to the compiled function ("donates" them) and stores the ones it returns,
+        # so a second thread finds its buffers deleted. A prediction takes milliseconds; the
+        # server's threads still prepare pictures side by side.
+        self._predicting: dict[str, threading.Lock] = {}
 
     def catalogue(self) -> list[dict]:
         """Every model of the series: its name, title, notebook, and whether it is saved."""
@@ -100,6 +106,7 @@ class Reader:
                 # predict_on_batch: inference mode, through a compiled function (about six
                 # times faster than calling the model); its first call compiles it, here.
                 model.predict_on_batch(np.zeros((1, *model.input_shape[1:]), np.float32))
+                self._predicting[name] = threading.Lock()
                 self._models[name] = model
             return self._models[name]
 
@@ -111,7 +118,8 @@ class Reader:
         except DigitImageError as error:
             raise Refused(422, str(error)) from None
         batch = image.reshape((1, *model.input_shape[1:]))  # (1, 784) or (1, 28, 28, 1)
-        probabilities = np.asarray(model.predict_on_batch(batch), dtype=np.float64)[0]
+        with self._predicting[name]:
+            probabilities = np.asarray(model.predict_on_batch(batch), dtype=np.float64)[0]
         return {
             "model": name,
             "digit": int(probabilities.argmax()),

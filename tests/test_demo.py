@@ -16,6 +16,8 @@ import json
 import os
 import socket
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -213,6 +215,31 @@ def test_a_damaged_model_is_reported_not_crashed_on(tmp_path):
     with pytest.raises(demo.Refused, match="damaged") as refused:
         reader.read("mlp", drawn(1))
     assert refused.value.status == 503
+
+
+def test_one_model_predicts_for_one_thread_at_a_time(tmp_path, monkeypatch):
+    """On JAX two simultaneous predictions of one model fail (its weights' buffers are donated
+    to the compiled function): the reader lets each model answer one thread at a time."""
+
+    class Model:
+        input_shape = (None, 784)
+        busy = most = 0
+        count = threading.Lock()
+
+        def predict_on_batch(self, batch):
+            with self.count:
+                Model.busy += 1
+                Model.most = max(Model.most, Model.busy)
+            time.sleep(0.02)
+            with self.count:
+                Model.busy -= 1
+            return np.full((len(batch), 10), 0.1, np.float32)
+
+    monkeypatch.setattr(demo.saved_models, "load", lambda name, folder: Model())
+    reader = demo.Reader(tmp_path)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: reader.read("mlp", drawn(1)), range(16)))
+    assert len(answers) == 16 and Model.most == 1
 
 
 # ------------------------------------------------------------------ in a browser
