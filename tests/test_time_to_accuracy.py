@@ -113,7 +113,8 @@ def test_backend_table_judges_each_backend_by_its_own_floor():
     text = tta.backend_table([tensorflow, jax, torch], quick=False)
     assert "| softmax | TensorFlow 2.21.0 | 0.920 | 2 | 7 s | 5.0 s | 2.0 s |" in text
     assert "| softmax | JAX 0.10.2 | 0.920 | 3 | 11 s | 9.0 s | 1.0 s | 100 MiB | 1.6 x |" in text
-    assert "| softmax | PyTorch 2.13.0 | 0.910 | 1 | 4 s | 4.0 s | - | 100 MiB | 0.6 x |" in text
+    torch_row = "| softmax | PyTorch 2.13.0 | 0.910 | 1 | 4 s | 4.0 s | - | 100 MiB |"
+    assert f"{torch_row} - (another floor) |" in text  # no ratio of times to other targets
     assert text.count("| 1 (reference) |") == 1
 
 
