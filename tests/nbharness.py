@@ -18,6 +18,8 @@
   that reads models saved by others (see ``READS_MODELS``) waits, at its first
   cell that loads a saved model, until the notebooks that save them have
   finished. Without ``-n`` everything runs in file order, as before.
+- A kernel that dies (a crash in native code, say) fails its cell within seconds, with its
+  exit status, instead of leaving nbval waiting for a reply until the cell timeout.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 import pytest
 
@@ -160,6 +163,45 @@ def pytest_runtest_teardown(item, nextitem):
         (done / notebook).touch()
 
 
+KERNEL_POLL_SECONDS = 5.0
+
+
+def _exit_status(kernel) -> str:
+    """' (exit status N)' for a kernel process that has ended, where jupyter_client tells."""
+    process = getattr(getattr(kernel.km, "provisioner", None), "process", None)
+    code = process.poll() if process is not None else None
+    return f" (exit status {code})" if code is not None else ""
+
+
+def fail_fast_when_a_kernel_dies() -> None:
+    """Make nbval notice a dead kernel between messages, not only at the cell timeout.
+
+    nbval waits for each cell's reply for up to ``--nbval-cell-timeout`` (40 minutes here):
+    when the kernel crashed, no reply ever comes, and a CI run hung that long. Here every
+    wait is cut into slices of a few seconds, and between them a dead kernel raises.
+    """
+    from nbval import kernel as nbval_kernel
+
+    if getattr(nbval_kernel.RunningKernel.get_message, "fails_fast", False):
+        return
+    wait = nbval_kernel.RunningKernel.get_message
+
+    def get_message(self, stream, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = KERNEL_POLL_SECONDS if deadline is None else deadline - time.monotonic()
+            try:
+                return wait(self, stream, timeout=max(0.0, min(KERNEL_POLL_SECONDS, left)))
+            except Empty:
+                if not self.is_alive():
+                    raise RuntimeError(f"the kernel died{_exit_status(self)}") from None
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    get_message.fails_fast = True
+    nbval_kernel.RunningKernel.get_message = get_message
+
+
 def share_the_cores(workers: int) -> None:
     """On PyTorch, let each worker's kernels use only their share of the cores.
 
@@ -177,6 +219,7 @@ def share_the_cores(workers: int) -> None:
 
 def pytest_configure(config):
     global _ipython_dir, _models_dir
+    fail_fast_when_a_kernel_dies()
     if not hasattr(config, "workerinput"):  # the controller, or a run without workers
         _models_dir = Path(tempfile.mkdtemp(prefix="mnist-series-models-"))
         saved_models.copy_models(_models_dir)
