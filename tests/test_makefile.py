@@ -1,0 +1,55 @@
+"""The Makefile's test commands: which cell timeout each backend gets, and that pytest obeys it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE_VAR = "MNIST_SERIES_TIMEOUT_PROBE"
+
+
+def pytest_command(target: str, *variables: str) -> str:
+    """The pytest line that ``make -n target variables...`` would run."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    shown = subprocess.run(
+        ["make", "-n", target, *variables], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    (line,) = [line for line in shown.splitlines() if " -m pytest " in line]
+    return line
+
+
+def test_other_backends_give_a_cell_twice_the_time():
+    assert "--nbval-cell-timeout" not in pytest_command("test")
+    for backend in ("jax", "torch"):
+        assert "--nbval-cell-timeout=4800" in pytest_command("test", f"BACKEND={backend}")
+    assert "--nbval-cell-timeout=4800" in pytest_command("smoke", "BACKEND=jax")
+
+
+def test_tests_variable_runs_only_what_it_names():
+    line = pytest_command("test", "TESTS=notebooks/05_beyond_99.ipynb")
+    assert line.rstrip().endswith("-m pytest -n 2  notebooks/05_beyond_99.ipynb")
+
+
+def test_the_last_timeout_given_wins_over_pyproject(tmp_path):
+    """pyproject.toml's addopts come first: a timeout on the command line must replace it."""
+    seen = tmp_path / "timeout"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+         "--nbval-cell-timeout=4800", f"{__file__}::test_probe"],
+        cwd=ROOT, env={**os.environ, PROBE_VAR: str(seen)}, capture_output=True, check=True,
+    )  # fmt: skip
+    assert float(seen.read_text()) == 4800
+
+
+def test_probe(request):
+    """Run by the test above only: writes the cell timeout this pytest run was given."""
+    if PROBE_VAR not in os.environ:
+        pytest.skip("only run by test_the_last_timeout_given_wins_over_pyproject")
+    Path(os.environ[PROBE_VAR]).write_text(str(request.config.getoption("nbval_cell_timeout")))
