@@ -55,7 +55,7 @@ $(REVEAL): package.json package-lock.json
 # On JAX and PyTorch notebook 5's final training takes longer than that on some CPUs (2404 s
 # and counting on an AMD EPYC, benchmarks/backends.md), so there a cell gets 80 minutes.
 CELL_TIMEOUT := $(if $(filter tensorflow,$(BACKEND)),,--nbval-cell-timeout=4800)
-# TESTS: what to run instead of everything, e.g. make test TESTS=notebooks/05_beyond_99.ipynb
+# TESTS: what to run instead of everything, e.g. make test TESTS=notebooks/04_convolutional_network.ipynb
 TESTS ?=
 
 # Two workers: the notebooks run as two chains side by side (see tests/nbharness.py).

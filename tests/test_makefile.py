@@ -33,8 +33,8 @@ def test_other_backends_give_a_cell_twice_the_time():
 
 
 def test_tests_variable_runs_only_what_it_names():
-    line = pytest_command("test", "TESTS=notebooks/05_beyond_99.ipynb")
-    assert line.rstrip().endswith("-m pytest -n 2  notebooks/05_beyond_99.ipynb")
+    line = pytest_command("test", "TESTS=notebooks/04_convolutional_network.ipynb")
+    assert line.rstrip().endswith("-m pytest -n 2  notebooks/04_convolutional_network.ipynb")
 
 
 def test_the_last_timeout_given_wins_over_pyproject(tmp_path):
