@@ -52,10 +52,11 @@ $(REVEAL): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 # A cell may run for 40 minutes (--nbval-cell-timeout in pyproject.toml, a guard against hangs).
-# On JAX and PyTorch notebook 5's final training takes longer than that on some CPUs (2404 s
-# and counting on an AMD EPYC, benchmarks/backends.md), so there a cell gets 80 minutes.
+# On JAX notebook 5's final training takes about that long (2369 s alone on an AMD EPYC, and
+# past 2400 s sharing the cores: benchmarks/backends.md), so on JAX and PyTorch a cell gets 80.
 CELL_TIMEOUT := $(if $(filter tensorflow,$(BACKEND)),,--nbval-cell-timeout=4800)
-# TESTS: what to run instead of everything, e.g. make test TESTS=notebooks/04_convolutional_network.ipynb
+# TESTS: what to run instead of everything,
+# e.g. make test TESTS=notebooks/04_convolutional_network.ipynb
 TESTS ?=
 
 # Two workers: the notebooks run as two chains side by side (see tests/nbharness.py).
