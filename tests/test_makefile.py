@@ -18,9 +18,14 @@ def pytest_command(target: str, *variables: str) -> str:
     """The pytest line that ``make -n target variables...`` would run."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
+    # Under `make test BACKEND=jax` the parent make passes BACKEND=jax down in MAKEFLAGS, and
+    # its exported KERAS_BACKEND: without them, `make -n` sees only the variables given here.
+    drop = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "KERAS_BACKEND", "BACKEND", "TESTS"}
+    env = {name: value for name, value in os.environ.items() if name not in drop}
     shown = subprocess.run(
-        ["make", "-n", target, *variables], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
+        ["make", "-n", target, *variables],
+        cwd=ROOT, capture_output=True, text=True, check=True, env=env,
+    ).stdout  # fmt: skip
     (line,) = [line for line in shown.splitlines() if " -m pytest " in line]
     return line
 
@@ -30,6 +35,11 @@ def test_other_backends_give_a_cell_twice_the_time():
     for backend in ("jax", "torch"):
         assert "--nbval-cell-timeout=4800" in pytest_command("test", f"BACKEND={backend}")
     assert "--nbval-cell-timeout=4800" in pytest_command("smoke", "BACKEND=jax")
+
+
+def test_the_jax_smoke_runs_the_unit_tests_of_let_jax_compile():
+    line = pytest_command("smoke", "BACKEND=jax")
+    assert line.rstrip().endswith("tests/test_training.py")
 
 
 def test_tests_variable_runs_only_what_it_names():
