@@ -67,11 +67,12 @@ test: setup $(if $(NPM),$(REVEAL))
 
 # A short check of another backend, which CI runs on JAX (make smoke BACKEND=jax): notebook
 # 1 (its loss differs by backend), the introduction and notebook 2, against the same stored
-# outputs, without the unit tests. Notebook 6 is not in it: it reads the models of notebooks 2
-# to 5, which only the whole run trains. Nor is the appendix: its kernel crashed once in six
-# runs on JAX on an AMD EPYC (benchmarks/backends.md), and CI must not fail by chance.
+# outputs, and tests/test_training.py, whose let_jax_compile acts only on JAX. Notebook 6 is
+# not in it: it reads the models of notebooks 2 to 5, which only the whole run trains. Nor is
+# the appendix: its kernel crashed once in six runs on JAX on an AMD EPYC
+# (benchmarks/backends.md), and CI must not fail by chance.
 SMOKE := $(addprefix notebooks/,00_introduction.ipynb 01_softmax_regression.ipynb \
-	02_multilayer_perceptron.ipynb)
+	02_multilayer_perceptron.ipynb) tests/test_training.py
 
 smoke: setup
 	$(BIN)/python -m pytest -n 2 $(CELL_TIMEOUT) $(SMOKE)

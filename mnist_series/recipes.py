@@ -112,9 +112,12 @@ def bn_cnn(widths=(16, 64, 128), shift=0.1, turn=0.03, stride=1):
     ``shift`` and ``turn`` set the random translation and rotation (0: none); the
     last block has no padding and no pooling. ``stride=2`` makes the first
     convolution stride instead of pooling after it (a candidate in
-    ``benchmarks/beyond_99_candidates.py``).
+    ``benchmarks/beyond_99_candidates.py``). On JAX the augmentation is compiled with
+    the rest (``training.let_jax_compile``), as in the notebook.
     """
     import keras
+
+    from mnist_series.training import let_jax_compile
 
     layers = keras.layers
     inputs = keras.Input(shape=(28, 28, 1))
@@ -136,7 +139,7 @@ def bn_cnn(widths=(16, 64, 128), shift=0.1, turn=0.03, stride=1):
             x = layers.MaxPooling2D(pool_size=2)(x)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.2)(x)
-    return keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+    return let_jax_compile(keras.Model(inputs, layers.Dense(10, activation="softmax")(x)))
 
 
 # ---------------------------------------------------------------- optimizers

@@ -7,14 +7,16 @@ is what would otherwise be copied from chapter to chapter:
 - ``stopwatch``: time a block (the ``fit`` call) and print how long it took;
 - ``hold_out``: keep the last fifth of the training images back for validation,
   as notebook 1 does by hand;
-- ``quick_fit``: the worked solutions' short, quiet training runs.
+- ``quick_fit``: the worked solutions' short, quiet training runs;
+- ``let_jax_compile``: on JAX, lets Keras compile a model that holds
+  ``RandomTranslation`` or ``RandomRotation`` (notebook 5).
 """
 
 from __future__ import annotations
 
 import time
 
-__all__ = ["stopwatch", "hold_out", "quick_fit"]
+__all__ = ["stopwatch", "hold_out", "quick_fit", "let_jax_compile"]
 
 
 class stopwatch:  # noqa: N801 - used like a function: `with stopwatch("Training") as clock:`
@@ -77,3 +79,33 @@ def quick_fit(
             x, y, batch_size=batch_size, epochs=epochs, validation_data=validation_data, verbose=0
         )
     return history, clock.seconds / epochs
+
+
+# Keras's augmentation layers that move pixels with ``keras.ops.image.affine_transform``.
+_AFFINE_AUGMENTATIONS = ("RandomTranslation", "RandomRotation", "RandomZoom")
+
+
+def let_jax_compile(model):
+    """On JAX, mark ``model``'s translation, rotation and zoom layers as compilable; return it.
+
+    These layers tell Keras they cannot be compiled (``supports_jit = False``, Keras
+    3.15.1). That is true of TensorFlow, whose operation for them has no XLA version,
+    and not of JAX, where they are ordinary ``jax.numpy`` code. Keras then compiles
+    nothing of the model: on JAX every training step runs operation by operation,
+    much slower (``benchmarks/backends.md``, "Notebook 5 on JAX"). On TensorFlow and
+    PyTorch this does nothing. Call it after building the model, before ``compile``.
+    """
+    import keras
+
+    if keras.backend.backend() == "jax":
+        for layer in _every_layer(model):
+            if type(layer).__name__ in _AFFINE_AUGMENTATIONS:
+                layer.supports_jit = True
+    return model
+
+
+def _every_layer(layer):
+    """``layer`` and every layer inside it (a model, a ``Sequential`` inside a model, ...)."""
+    yield layer
+    for inner in getattr(layer, "layers", []):
+        yield from _every_layer(inner)

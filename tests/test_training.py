@@ -1,10 +1,12 @@
-"""The training plumbing the notebooks share: stopwatch, hold_out, quick_fit."""
+"""The training plumbing the notebooks share: stopwatch, hold_out, quick_fit, let_jax_compile."""
+
+import itertools
 
 import keras
 import numpy as np
 import pytest
 
-from mnist_series.training import hold_out, quick_fit, stopwatch
+from mnist_series.training import hold_out, let_jax_compile, quick_fit, stopwatch
 
 
 def test_stopwatch_prints_and_keeps_the_seconds(capsys, monkeypatch):
@@ -78,3 +80,41 @@ def test_quick_fit_with_a_seed_repeats_itself_for_a_model_built_first():
         runs.append(history.history["loss"])
     assert runs[0] == runs[1]  # fit shuffles the same way after the same seed
     assert not np.array_equal(model.get_weights()[0], start[0])  # and it did train
+
+
+def augmented_model():
+    inputs = keras.Input(shape=(8, 8, 1))
+    moves = keras.Sequential([keras.layers.RandomRotation(0.03, fill_mode="constant")])
+    x = moves(keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant")(inputs))
+    outputs = keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(x))
+    return keras.Model(inputs, outputs)
+
+
+def generator_states(model):
+    return [
+        np.array(keras.ops.convert_to_numpy(layer.generator.state.value))
+        for layer in [model.layers[1], model.layers[2].layers[0]]
+    ]
+
+
+def test_let_jax_compile_compiles_the_augmentation_on_jax_and_nothing_elsewhere():
+    # Run by `make test` on each backend, and by CI's JAX smoke (Makefile).
+    model = augmented_model()
+    plain = augmented_model()
+    assert let_jax_compile(model) is model
+    for each in model, plain:
+        each.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert plain.jit_compile is False  # Keras's own choice for these layers, on every backend
+    if keras.backend.backend() != "jax":
+        assert model.jit_compile is False
+        return
+    assert model.jit_compile is True
+    # Compiled, the layers must still draw new moves at every step, not one move traced
+    # into the compiled step: each step advances both layers' random generators.
+    x, y = np.random.default_rng(0).random((4, 8, 8, 1)), np.arange(4) % 2
+    states = [generator_states(model)]
+    for _ in range(3):
+        model.train_on_batch(x, y)  # the compiled step; the generators' states come back after it
+        states.append(generator_states(model))
+    for before, after in itertools.pairwise(states):
+        assert all(not np.array_equal(b, a) for b, a in zip(before, after, strict=True))
