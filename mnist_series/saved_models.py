@@ -21,11 +21,13 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from mnist_series.series import CHAPTERS, Chapter
+from mnist_series.training import let_jax_compile
 
 __all__ = [
     "SERIES",
@@ -103,6 +105,9 @@ def model_path(name: str, folder: Path | None = None) -> Path:
     return path
 
 
+_NO_JIT_WARNING = "Model doesn't support `jit_compile=True`"
+
+
 def load(name: str, folder: Path | None = None):
     """``keras.models.load_model`` of the saved model NAME, checked to be a model of the series.
 
@@ -110,6 +115,8 @@ def load(name: str, folder: Path | None = None):
     file is damaged (an interrupted copy, another program's file) or holds a model
     that does not read 28 x 28 digits into ten classes; both name the notebook to
     re-run, so that a caller can report it in one line and go on with the others.
+    On JAX a compiled model is compiled again after loading, its augmentation layers
+    included (``training.let_jax_compile``), whatever backend saved it.
     """
     import keras
 
@@ -121,7 +128,12 @@ def load(name: str, folder: Path | None = None):
             f"models/{path.name} is damaged: not a .keras archive ({size:,} bytes): {rerun}"
         )
     try:
-        model = keras.models.load_model(path)
+        with warnings.catch_warnings():
+            # A model compiled on JAX after training.let_jax_compile is saved with
+            # jit_compile=True; its augmentation layers load with Keras's own flag again,
+            # and Keras warns that it will not compile them. Marked again below, on JAX.
+            warnings.filterwarnings("ignore", message=_NO_JIT_WARNING)
+            model = keras.models.load_model(path)
     except Exception as error:  # Keras raises many kinds for a file it cannot read
         reason = str(error).strip().splitlines()[0][:120] if str(error).strip() else ""
         raise UnusableModelError(
@@ -136,6 +148,8 @@ def load(name: str, folder: Path | None = None):
             f" answers {shape_out}; expected {INPUT_SHAPES[0]} or {INPUT_SHAPES[1]} and"
             f" ({CLASSES},)): {rerun}"
         )
+    if keras.backend.backend() == "jax" and getattr(model, "compiled", False):
+        let_jax_compile(model).jit_compile = True  # as compiled on JAX before it was saved
     return model
 
 

@@ -225,3 +225,29 @@ def test_copy_models_copies_the_models_and_their_times_only(tmp_path, monkeypatc
     saved_models.copy_models(tmp_path / "copy" / "models")
     copied = sorted(path.name for path in (tmp_path / "copy" / "models").iterdir())
     assert copied == ["cnn.json", "cnn.keras"]
+
+
+def test_load_of_a_model_saved_with_compiled_augmentation_is_quiet_and_compiled_on_jax(tmp_path):
+    # What notebook 5 saves on JAX: its compile config says jit_compile=True, and the
+    # augmentation layers load marked as not compilable, which Keras warns about.
+    import warnings
+
+    import keras
+
+    inputs = keras.Input(shape=(28, 28, 1))
+    moved = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant")(inputs)
+    flat = keras.layers.Flatten()(moved)
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(flat))
+    model.layers[1].supports_jit = True  # as let_jax_compile does on JAX
+    model.compile(optimizer="adam", loss="categorical_crossentropy", jit_compile=True)
+    assert model.get_compile_config()["jit_compile"] is True
+    model.optimizer.build(model.trainable_variables)  # as after training
+    model.save(saved_models.path_for("cnn_plus", tmp_path))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        keras.models.load_model(tmp_path / "cnn_plus.keras")
+    assert any("jit_compile" in str(warning.message) for warning in caught)  # Keras alone
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = saved_models.load("cnn_plus", tmp_path)
+    assert loaded.jit_compile is (keras.backend.backend() == "jax")
