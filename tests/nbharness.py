@@ -173,18 +173,42 @@ def _exit_status(kernel) -> str:
     return f" (exit status {code})" if code is not None else ""
 
 
+def _last_words(kernel, lines: int = 3, chars: int = 400) -> str:
+    """'; its stderr ended: ...': the last lines a dead kernel wrote to its stderr, if any."""
+    log = getattr(kernel.km, "stderr_log", None)
+    if log is None:
+        return ""
+    log.seek(0)  # the kernel is dead: nothing writes to the file any more
+    text = log.read().decode("utf-8", "replace").strip().splitlines()
+    tail = " | ".join(line.strip() for line in text[-lines:] if line.strip())
+    return f"; its stderr ended: {tail[-chars:]}" if tail else ""
+
+
 def fail_fast_when_a_kernel_dies() -> None:
     """Make nbval notice a dead kernel between messages, not only at the cell timeout.
 
     nbval waits for each cell's reply for up to ``--nbval-cell-timeout`` (40 minutes here):
     when the kernel crashed, no reply ever comes, and a CI run hung that long. Here every
-    wait is cut into slices of a few seconds, and between them a dead kernel raises.
+    wait is cut into slices of a few seconds, and between them a dead kernel raises, with
+    its exit status and the last lines of its stderr. nbval sends a kernel's stderr to
+    /dev/null; here it goes to an unnamed temporary file, read only after a crash (the
+    appendix's kernel aborted on JAX twice, and its reason went nowhere).
     """
     from nbval import kernel as nbval_kernel
 
     if getattr(nbval_kernel.RunningKernel.get_message, "fails_fast", False):
         return
     wait = nbval_kernel.RunningKernel.get_message
+    start = nbval_kernel.start_new_kernel
+
+    def start_new_kernel(**options):
+        log = tempfile.TemporaryFile()
+        options["stderr"] = log
+        manager, client = start(**options)
+        manager.stderr_log = log
+        return manager, client
+
+    nbval_kernel.start_new_kernel = start_new_kernel
 
     def get_message(self, stream, timeout=None):
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -194,7 +218,9 @@ def fail_fast_when_a_kernel_dies() -> None:
                 return wait(self, stream, timeout=max(0.0, min(KERNEL_POLL_SECONDS, left)))
             except Empty:
                 if not self.is_alive():
-                    raise RuntimeError(f"the kernel died{_exit_status(self)}") from None
+                    raise RuntimeError(
+                        f"the kernel died{_exit_status(self)}{_last_words(self)}"
+                    ) from None
                 if deadline is not None and time.monotonic() >= deadline:
                     raise
 

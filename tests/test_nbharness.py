@@ -13,10 +13,15 @@ def test_a_kernel_that_dies_fails_its_cell_within_seconds():
     nbharness.fail_fast_when_a_kernel_dies()
     kernel = RunningKernel(CURRENT_ENV_KERNEL_NAME)
     try:
-        crash = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
+        crash = (
+            "import os, signal\n"
+            "os.write(2, b'F0000 check failed: the last words\\n')\n"
+            "os.kill(os.getpid(), signal.SIGKILL)"
+        )
         msg_id = kernel.execute_cell_input(crash, allow_stdin=False)
         start = time.monotonic()
-        with pytest.raises(RuntimeError, match=r"the kernel died \(exit status -9\)"):
+        died = r"the kernel died \(exit status -9\); its stderr ended: .*the last words$"
+        with pytest.raises(RuntimeError, match=died):
             kernel.await_reply(msg_id, timeout=600)  # nbval passes the 40-minute cell timeout
         assert time.monotonic() - start < 30
     finally:
