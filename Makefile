@@ -52,8 +52,9 @@ $(REVEAL): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 # A cell may run for 40 minutes (--nbval-cell-timeout in pyproject.toml, a guard against hangs).
-# On JAX notebook 5's final training takes about that long (2369 s alone on an AMD EPYC, and
-# past 2400 s sharing the cores: benchmarks/backends.md), so on JAX and PyTorch a cell gets 80.
+# On JAX and PyTorch a cell gets 80: notebook 5's final training ran past 2400 s on JAX before
+# let_jax_compile (842 s since, on an AMD EPYC), and takes 1296 s on PyTorch on an Intel Xeon,
+# both sharing the cores (benchmarks/backends.md).
 CELL_TIMEOUT := $(if $(filter tensorflow,$(BACKEND)),,--nbval-cell-timeout=4800)
 # TESTS: what to run instead of everything,
 # e.g. make test TESTS=notebooks/04_convolutional_network.ipynb
@@ -69,7 +70,7 @@ test: setup $(if $(NPM),$(REVEAL))
 # 1 (its loss differs by backend), the introduction and notebook 2, against the same stored
 # outputs, and tests/test_training.py, whose let_jax_compile acts only on JAX. Notebook 6 is
 # not in it: it reads the models of notebooks 2 to 5, which only the whole run trains. Nor is
-# the appendix: its kernel crashed once in six runs on JAX on an AMD EPYC
+# the appendix: its kernel crashed twice in ten runs on JAX on an AMD EPYC
 # (benchmarks/backends.md), and CI must not fail by chance.
 SMOKE := $(addprefix notebooks/,00_introduction.ipynb 01_softmax_regression.ipynb \
 	02_multilayer_perceptron.ipynb) tests/test_training.py
