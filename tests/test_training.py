@@ -105,9 +105,13 @@ def test_let_jax_compile_compiles_the_augmentation_on_jax_and_nothing_elsewhere(
     for each in model, plain:
         each.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     assert plain.jit_compile is False  # Keras's own choice for these layers, on every backend
+    moving = [model.layers[1], model.layers[2].layers[0]]
     if keras.backend.backend() != "jax":
+        # On a CPU TensorFlow never compiles with XLA, so the flags themselves must be left.
         assert model.jit_compile is False
+        assert not any(layer.supports_jit for layer in moving)
         return
+    assert all(layer.supports_jit for layer in moving)
     assert model.jit_compile is True
     # Compiled, the layers must still draw new moves at every step, not one move traced
     # into the compiled step: each step advances both layers' random generators.
