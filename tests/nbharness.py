@@ -37,6 +37,7 @@ from mnist_series import offline_mnist, recipes, saved_models, series
 
 _ipython_dir = None
 _models_dir = None
+_done_dir_made = None  # the finished-notebooks folder this process made (not one it inherited)
 
 # Which notebooks go to which worker: 00-04 (about 9 minutes of stored runs) on one,
 # 05-06 (about 9) on the other; the unit-test files go to whichever worker is free.
@@ -151,6 +152,8 @@ def pytest_runtest_setup(item):
     earlier = [name for name in READS_MODELS[notebook] if name in item.config._series_notebooks]
     deadline = time.monotonic() + WAIT_SECONDS
     while missing := [name for name in earlier if not (done / name).exists()]:
+        if not done.is_dir():  # nothing can mark a notebook finished any more
+            pytest.fail(f"{notebook}: the folder {done} was removed while it waited", False)
         if time.monotonic() > deadline:
             pytest.fail(f"{notebook} waited {WAIT_SECONDS} s for {missing}", pytrace=False)
         time.sleep(2)
@@ -244,7 +247,7 @@ def share_the_cores(workers: int) -> None:
 
 
 def pytest_configure(config):
-    global _ipython_dir, _models_dir
+    global _ipython_dir, _models_dir, _done_dir_made
     fail_fast_when_a_kernel_dies()
     if not hasattr(config, "workerinput"):  # the controller, or a run without workers
         _models_dir = Path(tempfile.mkdtemp(prefix="mnist-series-models-"))
@@ -252,7 +255,8 @@ def pytest_configure(config):
         os.environ[saved_models.ENV_VAR] = str(_models_dir)  # workers and kernels inherit it
         distributed = config.getoption("dist", "no") != "no" and config.getoption("tx", None)
         if distributed:
-            os.environ[DONE_DIR_VAR] = tempfile.mkdtemp(prefix="mnist-series-test-")
+            _done_dir_made = tempfile.mkdtemp(prefix="mnist-series-test-")
+            os.environ[DONE_DIR_VAR] = _done_dir_made
     if hasattr(config, "workerinput"):
         share_the_cores(int(config.workerinput["workercount"]))
     npz = os.environ.get(offline_mnist.ENV_VAR)
@@ -270,9 +274,11 @@ def pytest_unconfigure(config):
     if _models_dir:
         shutil.rmtree(_models_dir, ignore_errors=True)
         os.environ.pop(saved_models.ENV_VAR, None)
-        if _done_dir():
-            shutil.rmtree(_done_dir(), ignore_errors=True)
-            os.environ.pop(DONE_DIR_VAR, None)
+    # Only the folder this process made: a pytest started by a test (test_makefile.py does)
+    # inherits the run's folder, and removing it left notebook 5 waiting for notebook 4.
+    if _done_dir_made:
+        shutil.rmtree(_done_dir_made, ignore_errors=True)
+        os.environ.pop(DONE_DIR_VAR, None)
 
 
 def pytest_report_header(config):

@@ -1,7 +1,13 @@
-"""The test harness notices a notebook kernel that died, in seconds rather than at the timeout."""
+"""The test harness: a kernel that died fails in seconds, and the workers' folder of finished
+notebooks lives as long as the run that made it."""
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from queue import Empty
+from types import SimpleNamespace
 
 import pytest
 from nbval.kernel import CURRENT_ENV_KERNEL_NAME, RunningKernel
@@ -40,3 +46,43 @@ def test_a_live_kernel_still_answers_and_still_times_out():
         assert 6 < time.monotonic() - start < 15
     finally:
         kernel.stop()
+
+
+PROBE_VAR = "MNIST_SERIES_NESTED_PROBE"
+
+
+def test_a_pytest_started_by_a_test_leaves_the_runs_folder_alone(tmp_path):
+    """A nested pytest inherits the folder where workers mark finished notebooks; it must not
+    remove it at its end (it did: notebook 5 then waited for notebook 4 until its deadline)."""
+    done = tmp_path / "done"
+    done.mkdir()
+    (done / "04_convolutional_network.ipynb").touch()
+    env = {**os.environ, nbharness.DONE_DIR_VAR: str(done), PROBE_VAR: "1"}
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+         f"{__file__}::test_probe"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, check=True,
+    )  # fmt: skip
+    assert (done / "04_convolutional_network.ipynb").exists()
+
+
+def test_probe():
+    """Run by the test above only."""
+    if PROBE_VAR not in os.environ:
+        pytest.skip("only run by test_a_pytest_started_by_a_test_leaves_the_runs_folder_alone")
+
+
+def test_a_notebook_waiting_on_a_removed_folder_fails_at_once(tmp_path, monkeypatch):
+    monkeypatch.setenv(nbharness.DONE_DIR_VAR, str(tmp_path / "gone"))
+    monkeypatch.setattr(nbharness, "_waited", set())
+    monkeypatch.setattr(nbharness, "_stamps", {})
+    monkeypatch.setattr(nbharness, "WAIT_SECONDS", 3)  # without the check: "waited 3 s"
+    item = SimpleNamespace(
+        fspath=tmp_path / "05_beyond_99.ipynb",
+        cell={"source": "other = keras.models.load_model(path)"},
+        config=SimpleNamespace(_series_notebooks={"04_convolutional_network.ipynb"}),
+    )
+    start = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match="was removed while it waited"):
+        nbharness.pytest_runtest_setup(item)
+    assert time.monotonic() - start < 5
