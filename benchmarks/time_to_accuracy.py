@@ -26,8 +26,8 @@ in equal shares: see the README).
     python benchmarks/time_to_accuracy.py --only softmax cnn
     python benchmarks/time_to_accuracy.py --only cnn --keep benchmarks/results.json
     python benchmarks/time_to_accuracy.py --render benchmarks/results.json  # redraw only
-    python benchmarks/time_to_accuracy.py --backends tensorflow jax torch \
-        --only softmax mlp dropout_mlp cnn   # ~8 min; cnn_plus: half an hour on JAX alone
+    python benchmarks/time_to_accuracy.py --backends tensorflow jax torch   # ~30 min
+    python benchmarks/time_to_accuracy.py --backends tensorflow jax torch --only cnn
 
 The full run writes benchmarks/results.md and benchmarks/results.png (or the
 files named by --out).
