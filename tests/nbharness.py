@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -176,15 +177,36 @@ def _exit_status(kernel) -> str:
     return f" (exit status {code})" if code is not None else ""
 
 
+# The line that says why a process aborted: absl/glog's fatal lines ("F1203 00:41:07.1 file.cc:12]
+# ..."), a failed check, C++'s terminate, Python's own fatal error. An abort's stderr ends in a
+# stack trace, whose last lines say nothing (the third crash of the appendix on JAX showed
+# only three stack frames).
+FATAL_LINE = re.compile(
+    r"^F\d{4} |Check failed|terminate called|Fatal Python error|Termination timeout"
+)
+
+
 def _last_words(kernel, lines: int = 3, chars: int = 400) -> str:
-    """'; its stderr ended: ...': the last lines a dead kernel wrote to its stderr, if any."""
+    """'; its stderr ended: ...': why a dead kernel ended, from its stderr, if it said.
+
+    Quotes the last fatal line (``FATAL_LINE``) if there is one, then the last ``lines``
+    lines, and keeps the whole stderr in a file in the temporary folder, whose path it names.
+    """
     log = getattr(kernel.km, "stderr_log", None)
     if log is None:
         return ""
     log.seek(0)  # the kernel is dead: nothing writes to the file any more
-    text = log.read().decode("utf-8", "replace").strip().splitlines()
-    tail = " | ".join(line.strip() for line in text[-lines:] if line.strip())
-    return f"; its stderr ended: {tail[-chars:]}" if tail else ""
+    whole = log.read().decode("utf-8", "replace")
+    text = [line.strip() for line in whole.strip().splitlines() if line.strip()]
+    if not text:
+        return ""
+    fatal = [line for line in text if FATAL_LINE.search(line)]
+    said = f"; it said: {fatal[-1][:chars]}" if fatal else ""
+    tail = " | ".join(text[-lines:])[-chars:]
+    handle, path = tempfile.mkstemp(prefix="mnist-series-dead-kernel-", suffix=".log")
+    with os.fdopen(handle, "w") as out:
+        out.write(whole)
+    return f"{said}; its stderr ended: {tail} (all of it: {path})"
 
 
 def fail_fast_when_a_kernel_dies() -> None:

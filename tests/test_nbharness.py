@@ -2,6 +2,7 @@
 notebooks lives as long as the run that made it."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,17 +20,26 @@ def test_a_kernel_that_dies_fails_its_cell_within_seconds():
     nbharness.fail_fast_when_a_kernel_dies()
     kernel = RunningKernel(CURRENT_ENV_KERNEL_NAME)
     try:
+        # An abort as XLA's ends a process: the reason, then a stack trace below it.
         crash = (
             "import os, signal\n"
-            "os.write(2, b'F0000 check failed: the last words\\n')\n"
+            "os.write(2, b'F1203 00:41:07.5 rendezvous.cc:9] Termination timeout: the reason\\n')\n"
+            "os.write(2, b'*** Check failure stack trace: ***\\n' + b'    @ 0x7f00 frame\\n' * 4)\n"
             "os.kill(os.getpid(), signal.SIGKILL)"
         )
         msg_id = kernel.execute_cell_input(crash, allow_stdin=False)
         start = time.monotonic()
-        died = r"the kernel died \(exit status -9\); its stderr ended: .*the last words$"
-        with pytest.raises(RuntimeError, match=died):
+        died = (
+            r"the kernel died \(exit status -9\); it said: F1203 .*Termination timeout: the reason;"
+            r" its stderr ended: @ 0x7f00 frame \| @ 0x7f00 frame \| @ 0x7f00 frame"
+            r" \(all of it: (?P<path>\S+)\)$"
+        )
+        with pytest.raises(RuntimeError, match=died) as failure:
             kernel.await_reply(msg_id, timeout=600)  # nbval passes the 40-minute cell timeout
         assert time.monotonic() - start < 30
+        kept = Path(re.search(died, str(failure.value))["path"])
+        assert "the reason" in kept.read_text() and kept.read_text().count("frame") == 4
+        kept.unlink()
     finally:
         kernel.stop()
 
