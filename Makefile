@@ -68,10 +68,10 @@ test: setup $(if $(NPM),$(REVEAL))
 
 # A short check of another backend, which CI runs on JAX (make smoke BACKEND=jax): notebook
 # 1 (its loss differs by backend), the introduction and notebook 2, against the same stored
-# outputs, and tests/test_training.py, whose let_jax_compile acts only on JAX. Notebook 6 is
-# not in it: it reads the models of notebooks 2 to 5, which only the whole run trains. Nor is
-# the appendix: its kernel crashed twice in ten runs on JAX on an AMD EPYC
-# (benchmarks/backends.md), and CI must not fail by chance.
+# outputs, and tests/test_training.py, whose let_jax_compile and validation_in_step act only
+# on JAX (the second on PyTorch too). Notebook 6 is not in it: it reads the models of notebooks
+# 2 to 5, which only the whole run trains. Nor is the appendix, since its kernel crashed on JAX
+# (an XLA deadlock, now worked around in quick_fit; benchmarks/backends.md).
 SMOKE := $(addprefix notebooks/,00_introduction.ipynb 01_softmax_regression.ipynb \
 	02_multilayer_perceptron.ipynb) tests/test_training.py
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-__all__ = ["stopwatch", "hold_out", "quick_fit", "let_jax_compile"]
+__all__ = ["stopwatch", "hold_out", "quick_fit", "validation_in_step", "let_jax_compile"]
 
 
 class stopwatch:  # noqa: N801 - used like a function: `with stopwatch("Training") as clock:`
@@ -76,9 +76,31 @@ def quick_fit(
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     with stopwatch(quiet=True) as clock:
         history = model.fit(
-            x, y, batch_size=batch_size, epochs=epochs, validation_data=validation_data, verbose=0
-        )
+            x, y, batch_size=batch_size, epochs=epochs, validation_data=validation_data,
+            verbose=0, callbacks=[validation_in_step()],
+        )  # fmt: skip
     return history, clock.seconds / epochs
+
+
+def validation_in_step():
+    """A callback that makes Keras handle each validation batch's results before the next batch.
+
+    On JAX and PyTorch, Keras 3.15.1 hands each validation batch's results to helper threads
+    unless a callback reads them. With two devices that share one CPU (notebook 7, JAX),
+    that let XLA deadlock when the CPU was busy: one device waited in its all-reduce for the
+    other, until XLA ended the kernel after 40 s. Under load, the appendix's training crashed
+    that way in nearly every run with the helper threads and in none with this callback
+    (``benchmarks/backends.md``, "The appendix's kernel crashed on JAX"). TensorFlow never
+    uses the helper threads. The callback does nothing itself: that it reads the results is
+    what keeps Keras in step.
+    """
+    import keras
+
+    class ValidationInStep(keras.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            pass
+
+    return ValidationInStep()
 
 
 # Keras's augmentation layers that move pixels with ``keras.ops.image.affine_transform``.

@@ -1,4 +1,5 @@
-"""The training plumbing the notebooks share: stopwatch, hold_out, quick_fit, let_jax_compile."""
+"""The training plumbing the notebooks share: stopwatch, hold_out, quick_fit (with
+validation_in_step), let_jax_compile."""
 
 import itertools
 
@@ -6,7 +7,13 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_series.training import hold_out, let_jax_compile, quick_fit, stopwatch
+from mnist_series.training import (
+    hold_out,
+    let_jax_compile,
+    quick_fit,
+    stopwatch,
+    validation_in_step,
+)
 
 
 def test_stopwatch_prints_and_keeps_the_seconds(capsys, monkeypatch):
@@ -65,6 +72,22 @@ def test_quick_fit_compiles_for_sparse_labels_and_trains_quietly(capsys):
     assert capsys.readouterr().out == ""
     assert len(history.history["val_accuracy"]) == 2 and per_epoch > 0
     assert model.loss == "sparse_categorical_crossentropy"
+
+
+def test_quick_fit_handles_each_validation_batch_in_step(monkeypatch):
+    # Keras decides per CallbackList whether validation batches' results go to helper
+    # threads (private state, Keras 3.15.1); on JAX they did, and XLA deadlocked (notebook 7).
+    model = tiny_model()
+    given = {}
+    monkeypatch.setattr(model, "fit", lambda *args, **options: given.update(options))
+    x, y = np.zeros((8, 4), "float32"), np.zeros(8, int)
+    quick_fit(model, keras.optimizers.SGD(0.1), x, y, epochs=1)
+    threaded = keras.callbacks.CallbackList([], model=model)._async_test
+    in_step = keras.callbacks.CallbackList(given["callbacks"], model=model)._async_test
+    assert in_step is False
+    assert threaded is (keras.backend.backend() in ("jax", "torch"))  # what it works around
+    alone = keras.callbacks.CallbackList([validation_in_step()], model=model)
+    assert alone._async_test is False and alone._async_train == threaded  # training untouched
 
 
 def test_quick_fit_with_a_seed_repeats_itself_for_a_model_built_first():
