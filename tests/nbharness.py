@@ -20,6 +20,9 @@
   finished. Without ``-n`` everything runs in file order, as before.
 - A kernel that dies (a crash in native code, say) fails its cell within seconds, with its
   exit status, instead of leaving nbval waiting for a reply until the cell timeout.
+- With workers, the kernels of the notebooks that train only dense networks get one
+  TensorFlow thread (``kernel_threads``); on PyTorch every kernel gets its share of the cores
+  (``share_the_cores``).
 """
 
 from __future__ import annotations
@@ -139,10 +142,12 @@ _stamps: dict[str, object] = {}  # each notebook's saved model before its first 
 _recipe_checked: set[str] = set()
 
 
+@pytest.hookimpl(tryfirst=True)  # before nbval starts the notebook's kernel
 def pytest_runtest_setup(item):
     notebook = _notebook(item)
     if notebook and notebook not in _stamps:
         _stamps[notebook] = model_stamp(notebook)
+        set_kernel_threads(notebook)
     done = _done_dir()
     if notebook not in READS_MODELS or done is None or notebook in _waited:
         return
@@ -163,8 +168,10 @@ def pytest_runtest_setup(item):
 def pytest_runtest_teardown(item, nextitem):
     notebook = _notebook(item)
     done = _done_dir()
-    if notebook and done is not None and (nextitem is None or _notebook(nextitem) != notebook):
-        (done / notebook).touch()
+    if notebook and (nextitem is None or _notebook(nextitem) != notebook):
+        set_kernel_threads(None)
+        if done is not None:
+            (done / notebook).touch()
 
 
 KERNEL_POLL_SECONDS = 5.0
@@ -268,8 +275,50 @@ def share_the_cores(workers: int) -> None:
         os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
 
 
+# Notebooks that train only small dense networks (many tiny steps): see kernel_threads.
+DENSE_ONLY = {
+    "01_softmax_regression.ipynb",
+    "02_multilayer_perceptron.ipynb",
+    "03_dropout_and_optimizers.ipynb",
+}
+INTRA_OP = "TF_NUM_INTRAOP_THREADS"
+_workers = 1
+_intra_op_by_hand = os.environ.get(INTRA_OP)  # a value set by hand is kept for every notebook
+
+
+def kernel_threads(notebook: str, backend: str, workers: int) -> str | None:
+    """TensorFlow's intra-op threads for the kernel of ``notebook`` (None: TensorFlow's default).
+
+    With two workers, a notebook of small dense networks trains while the other worker trains
+    a CNN. A step of those MLPs is a handful of small matrix products: with TensorFlow's
+    default (a thread per core) its threads spend their time waiting for each other and for
+    the CNN's threads. With one thread, notebook 3 beside notebook 5's CNN (AMD EPYC, 2 cores,
+    two runs each, ``benchmarks/test-runs.md``) ran in 369 and 383 s instead of 453 and 495 s,
+    and the CNN beside it took 176 to 194 ms a step instead of 186 to 206. The CNNs keep the
+    default: alone at the end of a run they need both cores, and beside each other one thread
+    each was no faster.
+    """
+    if backend == "tensorflow" and workers > 1 and notebook in DENSE_ONLY:
+        return "1"
+    return None
+
+
+def set_kernel_threads(notebook: str | None) -> None:
+    """Set ``TF_NUM_INTRAOP_THREADS`` for the kernel about to start (it inherits the variable);
+    None: back to the value the run started with, for the tests that follow the notebook."""
+    import keras
+
+    threads = _intra_op_by_hand
+    if threads is None and notebook is not None:
+        threads = kernel_threads(notebook, keras.backend.backend(), _workers)
+    if threads is None:
+        os.environ.pop(INTRA_OP, None)
+    else:
+        os.environ[INTRA_OP] = threads
+
+
 def pytest_configure(config):
-    global _ipython_dir, _models_dir, _done_dir_made
+    global _ipython_dir, _models_dir, _done_dir_made, _workers
     fail_fast_when_a_kernel_dies()
     if not hasattr(config, "workerinput"):  # the controller, or a run without workers
         _models_dir = Path(tempfile.mkdtemp(prefix="mnist-series-models-"))
@@ -280,7 +329,8 @@ def pytest_configure(config):
             _done_dir_made = tempfile.mkdtemp(prefix="mnist-series-test-")
             os.environ[DONE_DIR_VAR] = _done_dir_made
     if hasattr(config, "workerinput"):
-        share_the_cores(int(config.workerinput["workercount"]))
+        _workers = int(config.workerinput["workercount"])
+        share_the_cores(_workers)
     npz = os.environ.get(offline_mnist.ENV_VAR)
     if not npz:
         return

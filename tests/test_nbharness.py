@@ -96,3 +96,55 @@ def test_a_notebook_waiting_on_a_removed_folder_fails_at_once(tmp_path, monkeypa
     with pytest.raises(pytest.fail.Exception, match="was removed while it waited"):
         nbharness.pytest_runtest_setup(item)
     assert time.monotonic() - start < 5
+
+
+def test_dense_notebooks_get_one_tensorflow_thread_only_beside_another_worker(monkeypatch):
+    dense, cnn = "02_multilayer_perceptron.ipynb", "05_beyond_99.ipynb"
+    assert nbharness.kernel_threads(dense, "tensorflow", workers=2) == "1"
+    assert nbharness.kernel_threads(dense, "tensorflow", workers=1) is None  # alone: both cores
+    assert nbharness.kernel_threads(cnn, "tensorflow", workers=2) is None
+    assert nbharness.kernel_threads(dense, "jax", workers=2) is None
+    assert nbharness.DENSE_ONLY <= set(nbharness.CHAINS)  # names that still exist
+
+    import keras
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
+    monkeypatch.setattr(nbharness, "_workers", 2)
+    monkeypatch.setattr(nbharness, "_intra_op_by_hand", None)
+    monkeypatch.setenv(nbharness.INTRA_OP, "-")  # so that monkeypatch puts back what was there
+    monkeypatch.delenv(nbharness.INTRA_OP)
+    nbharness.set_kernel_threads(dense)
+    assert os.environ[nbharness.INTRA_OP] == "1"
+    nbharness.set_kernel_threads(cnn)  # the next notebook's kernel gets the default again
+    assert nbharness.INTRA_OP not in os.environ
+    nbharness.set_kernel_threads(dense)
+    nbharness.set_kernel_threads(None)  # after the notebook: the tests after it get the default
+    assert nbharness.INTRA_OP not in os.environ
+    monkeypatch.setattr(nbharness, "_intra_op_by_hand", "2")  # one set by hand is kept
+    nbharness.set_kernel_threads(dense)
+    assert os.environ[nbharness.INTRA_OP] == "2"
+
+
+def test_two_workers_start_each_kernel_with_its_threads(tmp_path):
+    """As ``make test`` runs them: a dense notebook's kernel gets one TensorFlow thread, the
+    next notebook's kernel (a CNN's) TensorFlow's default again."""
+    import keras
+    import nbformat
+
+    if nbharness.INTRA_OP in os.environ:
+        pytest.skip(f"{nbharness.INTRA_OP} is set by hand: every kernel keeps it")
+    dense = "02_multilayer_perceptron.ipynb"  # "1" on TensorFlow, None on the other backends
+    threads = nbharness.kernel_threads(dense, keras.backend.backend(), workers=2)
+    expected = {dense: repr(threads), "04_convolutional_network.ipynb": "None"}
+    for name, threads in expected.items():
+        check = f"import os\nassert os.environ.get({nbharness.INTRA_OP!r}) == {threads}"
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(check)])
+        nbformat.write(notebook, tmp_path / name)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", "pyproject.toml",
+         f"--rootdir={tmp_path}", "-p", "tests.nbharness", "-n", "2",
+         *(str(tmp_path / name) for name in expected)],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "2 passed" in run.stdout
