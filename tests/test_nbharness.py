@@ -134,10 +134,10 @@ def test_two_workers_start_each_kernel_with_its_threads(tmp_path):
     if nbharness.INTRA_OP in os.environ:
         pytest.skip(f"{nbharness.INTRA_OP} is set by hand: every kernel keeps it")
     dense = "02_multilayer_perceptron.ipynb"  # "1" on TensorFlow, None on the other backends
-    threads = nbharness.kernel_threads(dense, keras.backend.backend(), workers=2)
-    expected = {dense: repr(threads), "04_convolutional_network.ipynb": "None"}
-    for name, threads in expected.items():
-        check = f"import os\nassert os.environ.get({nbharness.INTRA_OP!r}) == {threads}"
+    one = nbharness.kernel_threads(dense, keras.backend.backend(), workers=2)
+    expected = {dense: repr(one), "04_convolutional_network.ipynb": "None"}
+    for name, value in expected.items():
+        check = f"import os\nassert os.environ.get({nbharness.INTRA_OP!r}) == {value}"
         notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(check)])
         nbformat.write(notebook, tmp_path / name)
     run = subprocess.run(
