@@ -41,3 +41,14 @@ def test_report_adds_test_time_augmentation_when_measured(tmp_path):
     row = table[-1]
     assert row.startswith("| nb5 | 2 | 0.9934 | 0.9935 | 0.9937 | 0.9936 | 0.9941 | 0.9946 |")
     assert "| -1 / 5.5 / 12 |" in row and row.endswith("1: 0.9937 → 0.9936 |")
+
+
+def test_sgd_candidates_change_only_the_optimizer():
+    steps = recipes.recipe("cnn_plus").steps_per_epoch()
+    sgd = candidates.compiled("nb5_sgd_p4", steps)
+    adam = candidates.compiled("nb5", steps)
+    assert type(sgd.optimizer).__name__ == "SGD" and sgd.optimizer.nesterov
+    assert sgd.optimizer.momentum == 0.9 and sgd.optimizer.weight_decay == 5e-4
+    assert type(adam.optimizer).__name__ == "Adam" and adam.optimizer.weight_decay is None
+    assert [type(x).__name__ for x in sgd.layers] == [type(x).__name__ for x in adam.layers]
+    assert sgd.count_params() == adam.count_params()
