@@ -264,7 +264,7 @@ RECIPES = (
     Recipe(
         "cnn_plus", "ours", "BN + augmentation, warm-up + cosine, 10 epochs",
         partial(bn_cnn, widths=(16, 64, 128), shift=0.1, turn=0.03),
-        Optimizer("Adam", 0.003, "warmup_cosine"), 10, 128, "60k", label_smoothing=0.1,
+        Optimizer("Adam", 0.006, "warmup_cosine"), 10, 128, "60k", label_smoothing=0.1,
     ),
 )  # fmt: skip
 

@@ -1,16 +1,28 @@
-"""The candidate script: its "nb5" candidate is notebook 5's recipe, and its report."""
+"""The candidate script: its "nb5_p006" candidate is notebook 5's recipe, and its report."""
 
 import json
+
+import pytest
 
 from benchmarks import beyond_99_candidates as candidates
 from mnist_series import recipes
 
 
-def test_the_nb5_candidate_is_the_notebooks_recipe():
+def test_the_nb5_p006_candidate_is_the_notebooks_recipe():
     recipe = recipes.recipe("cnn_plus")
-    model = candidates.compiled("nb5", recipe.steps_per_epoch())
+    model = candidates.compiled("nb5_p006", recipe.steps_per_epoch())
     assert recipes.differences(model, recipe, trained=False) == []
-    assert candidates.CANDIDATES["nb5"]["batch"] == recipe.batch_size
+    assert candidates.CANDIDATES["nb5_p006"]["batch"] == recipe.batch_size
+
+
+def test_the_nb5_candidate_keeps_the_rate_its_runs_were_measured_with():
+    # "nb5" in beyond_99.jsonl ran at the notebook's peak before 2026-12-04; only the rate differs.
+    recipe = recipes.recipe("cnn_plus")
+    before = candidates.compiled("nb5", recipe.steps_per_epoch())
+    now = candidates.compiled("nb5_p006", recipe.steps_per_epoch())
+    peaks = [m.optimizer.get_config()["learning_rate"]["config"] for m in (before, now)]
+    assert [peak["warmup_target"] for peak in peaks] == [pytest.approx(0.003), pytest.approx(0.006)]
+    assert [type(x).__name__ for x in before.layers] == [type(x).__name__ for x in now.layers]
 
 
 def test_report_summarises_full_runs_per_candidate(tmp_path):

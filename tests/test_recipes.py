@@ -42,7 +42,8 @@ def test_the_schedule_follows_epochs_batches_and_images():
     assert config["decay_steps"] == 12 * 188  # ceil(48,000 / 256) batches a epoch
     plus = recipes.recipe("cnn_plus").build(images=2000).optimizer.get_config()
     assert plus["learning_rate"]["config"]["warmup_steps"] == 16  # ceil(2,000 / 128)
-    assert plus["learning_rate"]["config"]["initial_learning_rate"] == pytest.approx(0.0001)
+    assert plus["learning_rate"]["config"]["warmup_target"] == pytest.approx(0.006)
+    assert plus["learning_rate"]["config"]["initial_learning_rate"] == pytest.approx(0.0002)
 
 
 def dropout_mlp(rate=0.2):
