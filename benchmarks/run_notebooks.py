@@ -46,7 +46,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from mnist_series import offline_mnist, saved_models, series
-from mnist_series.machine import backend_version, cpu_model
+from mnist_series.machine import backend_version, cpu_model, gpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,8 +98,10 @@ def run(
 def machine_line() -> str:
     import keras
 
+    gpu = gpu_model()
+    where = f"{gpu} beside {cpu_model()}" if gpu else cpu_model()
     return (
-        f"Measured on {cpu_model()}, {os.cpu_count()} cores,"
+        f"Measured on {where}, {os.cpu_count()} cores,"
         f" Python {platform.python_version()}, {backend_version()},"
         f" Keras {keras.__version__}, {time.strftime('%Y-%m-%d')}."
     )

@@ -25,3 +25,29 @@ def backend_version() -> str:
 
     backend = keras.backend.backend()
     return f"{BACKEND_NAMES[backend]} {importlib.import_module(backend).__version__}"
+
+
+def gpu_model() -> str | None:
+    """The GPU that Keras's backend computes on, e.g. ``NVIDIA H200``; None without one.
+
+    On JAX this starts the backend's devices; with a GPU, set
+    ``XLA_PYTHON_CLIENT_PREALLOCATE=false`` first if other processes will need its memory.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        gpus = [device for device in jax.devices() if device.platform == "gpu"]
+        return gpus[0].device_kind if gpus else None
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return None
+    return tf.config.experimental.get_device_details(gpus[0]).get("device_name", gpus[0].name)

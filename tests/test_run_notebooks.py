@@ -93,6 +93,16 @@ def test_the_machine_line_names_the_backend_and_its_version():
     assert f", {name} " in line and f"Keras {keras.__version__}" in line
 
 
+def test_the_machine_line_names_a_gpu_first_and_the_cpu_beside_it(monkeypatch):
+    from mnist_series import machine
+
+    assert machine.gpu_model() is None  # the test machines have none
+    assert "beside" not in run_notebooks.machine_line()
+    monkeypatch.setattr(run_notebooks, "gpu_model", lambda: "NVIDIA H200")
+    line = run_notebooks.machine_line()
+    assert line.startswith(f"Measured on NVIDIA H200 beside {machine.cpu_model()}, ")
+
+
 def test_a_notebook_is_skipped_only_where_its_backend_is_missing(capsys, monkeypatch):
     from pathlib import Path
 
