@@ -127,3 +127,19 @@ def test_a_run_kept_apart_saves_its_models_apart(tmp_path, monkeypatch):
     run_notebooks.keep_models_apart(tmp_path / "out" / "models")
     assert saved_models.models_dir() == tmp_path / "out" / "models"
     assert (tmp_path / "out" / "models" / "softmax.keras").read_text() == "the learner's model"
+
+
+def test_the_gpu_script_parses_and_calls_the_runner_only_with_options_it_has():
+    import re
+    import subprocess
+    from pathlib import Path
+
+    script = Path(run_notebooks.__file__).with_name("on_gpu.sh")
+    subprocess.run(["bash", "-n", str(script)], check=True)
+    calls = re.findall(
+        r"python3 benchmarks/run_notebooks\.py(.*?)2>&1", script.read_text(), re.DOTALL
+    )
+    used = {flag for call in calls for flag in re.findall(r"--[a-z]+", call)}
+    assert len(calls) == 2 and used == {"--timeout", "--out", "--table", "--seeds"}
+    source = Path(run_notebooks.__file__).read_text()
+    assert all(f'add_argument("{flag}"' in source for flag in used)
