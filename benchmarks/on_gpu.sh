@@ -10,8 +10,8 @@
 #
 # Output goes to $OUT (default /tmp/gpu-out): machine.txt, notebooks.log, notebooks-gpu.md
 # (run_notebooks.py's table) and seeds.log. KERAS_BACKEND picks the backend (default jax),
-# NOTEBOOKS the notebooks (default all; none: only the seeds), SEEDS notebook 5's seeds; DEADLINE_S (default 520) is
-# when no further seed is started.
+# NOTEBOOKS the notebooks (default all; none: only the seeds), SEEDS notebook 5's seeds, and
+# DEADLINE_S (default 520 s after the start) the time after which no further seed is started.
 set -u
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/gpu-out}
@@ -49,8 +49,8 @@ for seed in ${SEEDS:-42 1 2 3 4 5 6 7}; do
         break
     fi
     start=$SECONDS
-    python3 benchmarks/run_notebooks.py notebooks/05_beyond_99.ipynb --timeout 240 --seeds "$seed" 2>&1 \
-        | grep -E "seed|Error|error" | tee -a "$out/seeds.log"
+    python3 benchmarks/run_notebooks.py notebooks/05_beyond_99.ipynb --timeout 240 \
+        --seeds "$seed" 2>&1 | grep -E "seed|Error|error" | tee -a "$out/seeds.log"
     last=$(( SECONDS - start ))
 done
 echo "done in ${SECONDS} s"
