@@ -63,7 +63,7 @@ CHAPTERS = (
         compared_with=(("cnn", "classic"), ("cnn", "fchollet"), ("cnn", "batch 128")),
     ),
     # min 0.9940 over 8 seeds (42, 1 to 7), Adam peaking at 0.006: 0.20 points below; on JAX
-    # the same 8 seeds gave min 0.9941 (seeds-jax.md), on PyTorch seed 1 0.9939 (seeds-torch.md).
+    # the same 8 seeds gave min 0.9941 (seeds-jax.md), on PyTorch 0.9927 (seeds-torch.md).
     # At its earlier peak, 0.003, the minima were 0.9933 (Xeon), and on JAX and PyTorch (eight
     # seeds each) 0.9931 and 0.9927. The floor stays where all of those hold. Compared with the
     # classic Keras CNNs, judged against this higher floor.
