@@ -45,6 +45,7 @@ def recipe(epochs, batch, peak, widths=(32, 64, 128), shift=0.1, turn=0.03, **ch
 # block). "nb5_sgd*" swap Adam for SGD (peak 0.05 to 0.4) and "w16_48_192" moves filters from
 # the second block to the last one, all for 10 epochs. "nb5_p006_e15", "nb5_p006_e20" train the
 # notebook's recipe longer; "nb5_p01" raises its peak again, to 0.01, for the same 10 epochs.
+# "w16_32_128_e15", "w16_32_128_e20" halve the middle block and train longer at peak 0.006.
 NB5 = dict(widths=(16, 64, 128), shift=0.1, turn=0.03)
 CANDIDATES = {
     "nb5": recipe(10, 128, 0.003, **NB5),
@@ -68,6 +69,8 @@ CANDIDATES = {
     "nb5_p006_e20": recipe(20, 128, 0.006, **NB5),
     "nb5_p01": recipe(10, 128, 0.01, **NB5),
     "w16_48_192": recipe(10, 128, 0.003, widths=(16, 48, 192)),
+    "w16_32_128_e15": recipe(15, 128, 0.006, widths=(16, 32, 128)),
+    "w16_32_128_e20": recipe(20, 128, 0.006, widths=(16, 32, 128)),
 }
 
 
