@@ -95,22 +95,30 @@ def compiled(name: str, steps_per_epoch: int):
     return model
 
 
-def train(name: str, seed: int, epochs: int | None = None) -> dict:
-    """Train candidate ``name`` with ``seed`` in this process; return its measurements."""
+def images():
+    """MNIST as the notebook's final run reads it: 28 x 28 x 1 in [0, 1], labels as digits."""
     import keras
-    import numpy as np
 
     npz = os.environ.get("MNIST_NPZ")
     if npz:
         from mnist_series import offline_mnist
 
         offline_mnist.install(npz)
-    recipe = CANDIDATES[name]
-    epochs = epochs or recipe["epochs"]
-    keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     x_train = x_train.reshape(-1, 28, 28, 1).astype("float32") / 255
     x_test = x_test.reshape(-1, 28, 28, 1).astype("float32") / 255
+    return x_train, y_train, x_test, y_test
+
+
+def train(name: str, seed: int, epochs: int | None = None) -> dict:
+    """Train candidate ``name`` with ``seed`` in this process; return its measurements."""
+    import keras
+    import numpy as np
+
+    recipe = CANDIDATES[name]
+    epochs = epochs or recipe["epochs"]
+    keras.utils.set_random_seed(seed)
+    x_train, y_train, x_test, y_test = images()
     y_train_hot = keras.utils.to_categorical(y_train, 10)
     steps = int(np.ceil(len(x_train) / recipe["batch"]))
     probabilities = averaged = 0

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -65,16 +64,9 @@ def train_and_score(name: str, seed: int) -> dict:
     import keras
     import numpy as np
 
-    npz = os.environ.get("MNIST_NPZ")
-    if npz:
-        from mnist_series import offline_mnist
-
-        offline_mnist.install(npz)
     recipe = candidates.CANDIDATES[name]
     keras.utils.set_random_seed(seed)
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    x_train = x_train.reshape(-1, 28, 28, 1).astype("float32") / 255
-    x_test = x_test.reshape(-1, 28, 28, 1).astype("float32") / 255
+    x_train, y_train, x_test, y_test = candidates.images()
     steps = int(np.ceil(len(x_train) / recipe["batch"]))
     start = time.perf_counter()
     model = candidates.compiled(name, steps)
