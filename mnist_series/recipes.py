@@ -106,10 +106,11 @@ def chollet_cnn():
     )  # fmt: skip
 
 
-def bn_cnn(widths=(16, 64, 128), shift=0.1, turn=0.03, stride=1):
+def bn_cnn(widths=(16, 64, 128), shift=0.1, turn=0.03, stride=1, zoom=0.0):
     """Notebook 5's network: augmentation, convolution + batch norm blocks, global pooling.
 
-    ``shift`` and ``turn`` set the random translation and rotation (0: none); the
+    ``shift`` and ``turn`` set the random translation and rotation (0: none), ``zoom``
+    a random zoom in or out by up to that fraction (0, the notebook's: none); the
     last block has no padding and no pooling. ``stride=2`` makes the first
     convolution stride instead of pooling after it (a candidate in
     ``benchmarks/beyond_99_candidates.py``). On JAX the augmentation is compiled with
@@ -126,6 +127,8 @@ def bn_cnn(widths=(16, 64, 128), shift=0.1, turn=0.03, stride=1):
         x = layers.RandomTranslation(shift, shift, fill_mode="constant")(x)
     if turn:
         x = layers.RandomRotation(turn, fill_mode="constant")(x)
+    if zoom:
+        x = layers.RandomZoom(zoom, fill_mode="constant")(x)
     for block, filters in enumerate(widths):
         last = block == len(widths) - 1
         strides = stride if block == 0 else 1

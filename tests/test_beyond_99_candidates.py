@@ -64,3 +64,19 @@ def test_sgd_candidates_change_only_the_optimizer():
     assert type(adam.optimizer).__name__ == "Adam" and adam.optimizer.weight_decay is None
     assert [type(x).__name__ for x in sgd.layers] == [type(x).__name__ for x in adam.layers]
     assert sgd.count_params() == adam.count_params()
+
+
+def test_zoom_and_adamw_candidates_change_one_thing_each():
+    steps = recipes.recipe("cnn_plus").steps_per_epoch()
+    notebook = candidates.compiled("nb5_p006", steps)
+    zoom = candidates.compiled("nb5_zoom", steps)
+    adamw = candidates.compiled("nb5_adamw", steps)
+    names = [type(x).__name__ for x in notebook.layers]
+    zoomed = [type(x).__name__ for x in zoom.layers]
+    assert "RandomZoom" not in names
+    assert zoomed == names[:3] + ["RandomZoom"] + names[3:]  # after translation and rotation
+    assert zoom.layers[3].height_factor == 0.1 and zoom.layers[3].fill_mode == "constant"
+    assert type(zoom.optimizer).__name__ == "Adam"
+    assert type(adamw.optimizer).__name__ == "AdamW" and adamw.optimizer.weight_decay == 0.05
+    assert [type(x).__name__ for x in adamw.layers] == names
+    assert zoom.count_params() == adamw.count_params() == notebook.count_params()
