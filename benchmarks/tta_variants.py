@@ -25,14 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import beyond_99_candidates as candidates  # noqa: E402
 
-ONE_PIXEL = [(1, 0), (-1, 0), (0, 1), (0, -1)]
+ONE_PIXEL = candidates.SHIFTS[1:]  # the notebook's four one-pixel moves, after (0, 0)
 DIAGONAL = [(1, 1), (1, -1), (-1, 1), (-1, -1)]
 TWO_PIXELS = [(2, 0), (-2, 0), (0, 2), (0, -2)]
 
 # Each set of moves, as (rows, columns); (0, 0) is the digit as it is.
 VARIANTS = {
     "plain": [(0, 0)],
-    "5 reads (the notebook)": [(0, 0)] + ONE_PIXEL,
+    "5 reads (the notebook)": candidates.SHIFTS,
     "9 reads (3 x 3)": [(0, 0)] + ONE_PIXEL + DIAGONAL,
     "13 reads (3 x 3 and two pixels)": [(0, 0)] + ONE_PIXEL + DIAGONAL + TWO_PIXELS,
 }
