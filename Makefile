@@ -1,6 +1,7 @@
 # Two commands for a fresh clone (see README.md):
 #   make lab    set up .venv and open the series in JupyterLab
-#   make test   set up .venv, lint, and execute every notebook as a test
+#   make check  lint, unit tests, notebook hygiene and prose numbers: no kernel, about a minute
+#   make test   make check's tests, then every notebook under nbval and the browser tests
 #   make smoke BACKEND=jax  three chapters on JAX (what CI adds to make test)
 #   make student  student copies (no outputs, no solutions) in student/ and student.zip
 #   make site   the series as a static site with slides in site/ (open site/index.html)
@@ -29,7 +30,7 @@ BIN := $(VENV)/bin
 # JupyterLab refuses to start as root (containers, some classroom servers) unless told to.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test smoke setup student site demo
+.PHONY: lab lint check test smoke setup student site demo
 PORT ?= 8000
 
 # reveal.js for the slides, pinned in package-lock.json (Node.js's npm; see CONTRIBUTING.md).
@@ -60,10 +61,21 @@ CELL_TIMEOUT := $(if $(filter tensorflow,$(BACKEND)),,--nbval-cell-timeout=4800)
 # e.g. make test TESTS=notebooks/04_convolutional_network.ipynb
 TESTS ?=
 
-# Two workers: the notebooks run as two chains side by side (see tests/nbharness.py).
-# Without npm the slides' test is skipped (CI has npm: there it must run).
-test: setup $(if $(NPM),$(REVEAL))
+# Ruff's lint and format check, on the .py files and the notebooks (pyproject.toml).
+lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The fast tier, for every change: the tests not marked slow (conftest.py), so no kernel,
+# browser, server or training run.
+check: lint
+	$(BIN)/python -m pytest -m "not slow" tests
+
+# Everything: make check's tests, the slow ones and every notebook, in one pytest run whose
+# two workers take the notebooks as two chains side by side (see tests/nbharness.py) and the
+# other test files in between. Without npm the slides' test is skipped (CI has npm: there it
+# must run).
+test: lint $(if $(NPM),$(REVEAL))
 	$(BIN)/python -m pytest -n 2 $(CELL_TIMEOUT) $(TESTS)
 
 # A short check of another backend, which CI runs on JAX (make smoke BACKEND=jax): notebook

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -44,9 +45,31 @@ def test_the_jax_smoke_runs_the_unit_tests_of_let_jax_compile():
 
 def test_tests_variable_runs_only_what_it_names():
     line = pytest_command("test", "TESTS=notebooks/04_convolutional_network.ipynb")
-    assert line.rstrip().endswith("-m pytest -n 2  notebooks/04_convolutional_network.ipynb")
+    paths = [word for word in line.split() if "/" in word and not word.startswith("-")]
+    assert paths[-1] == "notebooks/04_convolutional_network.ipynb"
+    assert [path for path in paths if "notebooks/" in path or "tests" in path] == paths[-1:]
 
 
+@pytest.mark.slow
+def test_check_collects_the_unit_tests_and_no_kernel_browser_or_notebook():
+    """``make check``'s pytest line, collected only: what a broken helper would fail is in it,
+    and nothing that needs a kernel, a browser or a training run."""
+    line = pytest_command("check")
+    args = shlex.split(line.split(" -m pytest ", 1)[1])
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", *args],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:]
+    collected = [line for line in run.stdout.splitlines() if "::" in line]
+    files = {line.split("::")[0] for line in collected}
+    assert {"tests/test_mnist_helpers.py", "tests/test_training.py"} <= files
+    assert {"tests/test_notebook_hygiene.py", "tests/test_prose_numbers.py"} <= files
+    assert not [f for f in files if f.endswith(".ipynb") or f in ("tests/test_demo.py",)]
+    assert not [line for line in collected if "kernel_that_dies" in line]
+
+
+@pytest.mark.slow
 def test_the_last_timeout_given_wins_over_pyproject(tmp_path):
     """pyproject.toml's addopts come first: a timeout on the command line must replace it."""
     seen = tmp_path / "timeout"

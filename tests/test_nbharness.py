@@ -16,6 +16,7 @@ from nbval.kernel import CURRENT_ENV_KERNEL_NAME, RunningKernel
 from tests import nbharness
 
 
+@pytest.mark.slow
 def test_a_kernel_that_dies_fails_its_cell_within_seconds():
     nbharness.fail_fast_when_a_kernel_dies()
     kernel = RunningKernel(CURRENT_ENV_KERNEL_NAME)
@@ -44,6 +45,7 @@ def test_a_kernel_that_dies_fails_its_cell_within_seconds():
         kernel.stop()
 
 
+@pytest.mark.slow
 def test_a_live_kernel_still_answers_and_still_times_out():
     nbharness.fail_fast_when_a_kernel_dies()
     kernel = RunningKernel(CURRENT_ENV_KERNEL_NAME)
@@ -61,6 +63,7 @@ def test_a_live_kernel_still_answers_and_still_times_out():
 PROBE_VAR = "MNIST_SERIES_NESTED_PROBE"
 
 
+@pytest.mark.slow
 def test_a_pytest_started_by_a_test_leaves_the_runs_folder_alone(tmp_path):
     """A nested pytest inherits the folder where workers mark finished notebooks; it must not
     remove it at its end (it did: notebook 5 then waited for notebook 4 until its deadline)."""
@@ -125,6 +128,7 @@ def test_dense_notebooks_get_one_tensorflow_thread_only_beside_another_worker(mo
     assert os.environ[nbharness.INTRA_OP] == "2"
 
 
+@pytest.mark.slow
 def test_two_workers_start_each_kernel_with_its_threads(tmp_path):
     """As ``make test`` runs them: a dense notebook's kernel gets one TensorFlow thread, the
     next notebook's kernel (a CNN's) TensorFlow's default again."""

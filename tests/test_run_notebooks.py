@@ -1,10 +1,12 @@
 """The notebook runner's seed spread: the seed reaches the notebook, the run stops in time."""
 
 import nbformat
+import pytest
 
 from benchmarks import run_notebooks
 
 
+@pytest.mark.slow
 def test_a_seeded_run_sets_the_seed_and_stops_at_the_accuracy_line(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [
