@@ -1,5 +1,5 @@
 # Two commands for a fresh clone (see README.md):
-#   make lab    set up .venv and open the series in JupyterLab
+#   make lab    set up a learner's .venv and open the series in JupyterLab
 #   make check  lint, unit tests, notebook hygiene and prose numbers: no kernel, about a minute
 #   make test   make check's tests, then every notebook under nbval and the browser tests
 #   make smoke BACKEND=jax  three chapters on JAX (what CI adds to make test)
@@ -11,6 +11,14 @@
 # PyTorch, in .venv-jax or .venv-torch.
 
 PYTHON ?= python3
+# The Pythons that every pinned package has wheels for: TensorFlow 2.21.0 has none for 3.14,
+# NumPy 2.4, Matplotlib 3.11 and Pillow 13 none for 3.10. pyproject.toml's requires-python
+# says the same.
+PYTHON_VERSIONS := 3.11 3.12 3.13
+PYTHON_VERSION = $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+WRONG_PYTHON = $(if $(PYTHON_VERSION),$(PYTHON) is Python $(PYTHON_VERSION),there is no $(PYTHON)),\
+	and the series needs Python $(firstword $(PYTHON_VERSIONS)) to $(lastword $(PYTHON_VERSIONS)):\
+	run make $(or $(MAKECMDGOALS),setup) PYTHON=python3.12 (say)
 # Keras's backend: tensorflow (requirements.txt, in .venv), jax (requirements-jax.txt, in
 # .venv-jax) or torch (requirements-torch.txt, in .venv-torch). Every command below runs with
 # KERAS_BACKEND set to it.
@@ -30,20 +38,32 @@ BIN := $(VENV)/bin
 # JupyterLab refuses to start as root (containers, some classroom servers) unless told to.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab lint check test smoke setup student site demo
+.PHONY: lab lint check test smoke setup dev-setup student site demo
 PORT ?= 8000
 
 # reveal.js for the slides, pinned in package-lock.json (Node.js's npm; see CONTRIBUTING.md).
 REVEAL := node_modules/.package-lock.json
 NPM := $(shell command -v npm)
 
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+# A learner's environment: what the chapters need (requirements.txt or a backend's file, each
+# with requirements-common.txt), then the series' own package mnist_series/ (editable: edits
+# take effect). A Python the pins have no wheels for stops it at once, in one line.
 setup: $(VENV)/.installed
 
-# The pinned packages, then the series' own package mnist_series/ (editable: edits take effect).
-$(VENV)/.installed: $(REQUIREMENTS) pyproject.toml
+$(VENV)/.installed: $(REQUIREMENTS) requirements-common.txt pyproject.toml
+	$(if $(filter $(PYTHON_VERSION),$(PYTHON_VERSIONS)),,$(error $(WRONG_PYTHON)))
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(REQUIREMENTS)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PIP) -r $(REQUIREMENTS)
+	$(PIP) --no-deps -e .
+	touch $@
+
+# A maintainer's: the learner's, with the test and build tools of requirements-dev.txt.
+dev-setup: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) -r $(REQUIREMENTS) -r requirements-dev.txt
 	touch $@
 
 lab: setup
@@ -62,7 +82,7 @@ CELL_TIMEOUT := $(if $(filter tensorflow,$(BACKEND)),,--nbval-cell-timeout=4800)
 TESTS ?=
 
 # Ruff's lint and format check, on the .py files and the notebooks (pyproject.toml).
-lint: setup
+lint: dev-setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -87,14 +107,14 @@ test: lint $(if $(NPM),$(REVEAL))
 SMOKE := $(addprefix notebooks/,00_introduction.ipynb 01_softmax_regression.ipynb \
 	02_multilayer_perceptron.ipynb) tests/test_training.py
 
-smoke: setup
+smoke: dev-setup
 	$(BIN)/python -m pytest -n 2 $(CELL_TIMEOUT) $(SMOKE)
 
 # Student copies and the site, for a class: see mnist_series/classroom.py.
-student: setup
+student: dev-setup
 	$(BIN)/python -m mnist_series.classroom student student
 
-site: setup $(REVEAL)
+site: dev-setup $(REVEAL)
 	$(BIN)/python -m mnist_series.classroom site site
 
 # Draw a digit and watch the saved models read it (see mnist_series/demo.py).
