@@ -34,15 +34,14 @@ def source(cell):
     return "".join(cell["source"])
 
 
-def calls(cell, method):
-    """Every call of ``something.method(...)`` in a code cell."""
+def calls(cell, name):
+    """Every call of ``something.name(...)`` or ``name(...)`` in a code cell."""
     tree = ast.parse(source(cell))
     return [
         node
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == method
+        and name in (getattr(node.func, "attr", None), getattr(node.func, "id", None))
     ]
 
 
@@ -100,6 +99,26 @@ def test_keras_calls_keep_stored_output_stable(path):
                 )
         for call in calls(cell, "summary"):
             assert keyword(call, "line_length") is not None, "summary() needs line_length"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_the_seed_is_set_in_the_parameters_cell_alone(path):
+    """The cell tagged ``parameters`` (papermill's convention; ``run_notebooks.py --seeds`` sets
+    the seed after it) holds plain assignments and comes before any seeding, and no call seeds
+    Keras with a number of its own, which a run with another seed would not change."""
+    cells = code_cells(load(path))
+    tagged = [i for i, cell in enumerate(cells) if "parameters" in cell["metadata"].get("tags", [])]
+    if not tagged:
+        pytest.skip("no parameters cell")
+    (index,) = tagged
+    statements = ast.parse(source(cells[index])).body
+    assert all(isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) for s in statements)
+    assert "seed" in {target.id for s in statements for target in s.targets}
+    assert not any("set_random_seed" in source(cell) for cell in cells[:index])
+    for cell in cells:
+        seeds = [call.args[0] for call in calls(cell, "set_random_seed")]
+        seeds += [keyword(call, "seed") for call in calls(cell, "quick_fit")]
+        assert not [seed for seed in seeds if isinstance(seed, ast.Constant)], source(cell)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
