@@ -73,9 +73,8 @@ $(REVEAL): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 # A cell may run for 40 minutes (--nbval-cell-timeout in pyproject.toml, a guard against hangs).
-# On JAX and PyTorch a cell gets 80: notebook 5's final training ran past 2400 s on JAX before
-# let_jax_compile (842 s since, on an AMD EPYC), and takes 1296 s on PyTorch on an Intel Xeon,
-# both sharing the cores (benchmarks/backends.md).
+# On JAX and PyTorch, where notebook 5's final training takes 842 s and 1296 s beside another
+# worker (benchmarks/backends.md), a cell gets 80.
 CELL_TIMEOUT := $(if $(filter tensorflow,$(BACKEND)),,--nbval-cell-timeout=4800)
 # TESTS: what to run instead of everything,
 # e.g. make test TESTS=notebooks/04_convolutional_network.ipynb
@@ -101,9 +100,8 @@ test: lint $(if $(NPM),$(REVEAL))
 # A short check of another backend, which CI runs on JAX (make smoke BACKEND=jax): notebook
 # 1 (its loss differs by backend), the introduction and notebook 2, against the same stored
 # outputs, and tests/test_training.py, whose let_jax_compile and validation_in_step act only
-# on JAX (the second on PyTorch too). Notebook 6 is not in it: it reads the models of notebooks
-# 2 to 5, which only the whole run trains. Nor is the appendix, since its kernel crashed on JAX
-# (an XLA deadlock, now worked around in quick_fit; benchmarks/backends.md).
+# on JAX (the second on PyTorch too). Notebooks 3 to 7 are left to make test BACKEND=jax:
+# notebook 6 reads the models that only the whole run trains.
 SMOKE := $(addprefix notebooks/,00_introduction.ipynb 01_softmax_regression.ipynb \
 	02_multilayer_perceptron.ipynb) tests/test_training.py
 

@@ -32,17 +32,16 @@ class Chapter:
     backend_floors: tuple[tuple[str, float], ...] = ()
 
 
-# Each floor sits below the lowest accuracy measured over seeds 42, 1, 2, 3 and 4 (and 5, 6 and
-# 7 for notebook 5) by `benchmarks/run_notebooks.py --seeds` (benchmarks/seeds.md: Intel Xeon,
-# 2026-12-01; notebook 5 on AMD EPYC, 2026-12-04); the comment gives that minimum and the
-# margin. A learner's CPU changes the last digits as much as a seed does, so a floor must hold
-# over the spread.
+# Each floor sits below the lowest accuracy that `benchmarks/run_notebooks.py --seeds` measured
+# over seeds 42 and 1 to 4 (1 to 7 for notebook 5, which varies most; benchmarks/seeds.md says
+# on which CPU); the comment gives that minimum and the margin. A learner's CPU changes the last
+# digits as much as a seed does, so a floor must hold over the spread.
 CHAPTERS = (
     # NumPy with fixed seeds: 0.9289 on two CPUs; 2.9 points below.
     Chapter("00_introduction.ipynb", None, "NumPy perceptron", 0.900),
-    # min 0.9226 over 5 seeds: 0.26 points below. On PyTorch (benchmarks/seeds-torch.md,
-    # 2026-12-02) min 0.9151, mean 0.9209 over 5 seeds, lower and wider than on TensorFlow:
-    # its own floor, 0.51 points below.
+    # min 0.9226 over 5 seeds: 0.26 points below. On PyTorch (benchmarks/seeds-torch.md) min
+    # 0.9151, mean 0.9209 over 5 seeds, lower and wider than on TensorFlow: its own floor, 0.51
+    # points below.
     Chapter(
         "01_softmax_regression.ipynb", "softmax", "softmax regression", 0.920,
         compared_with=(("softmax", "classic"),), backend_floors=(("torch", 0.910),),
@@ -62,10 +61,8 @@ CHAPTERS = (
         "04_convolutional_network.ipynb", "cnn", "CNN", 0.990,
         compared_with=(("cnn", "classic"), ("cnn", "fchollet"), ("cnn", "batch 128")),
     ),
-    # min 0.9940 over 8 seeds (42, 1 to 7), Adam peaking at 0.006: 0.20 points below; on JAX
-    # the same 8 seeds gave min 0.9941 (seeds-jax.md), on PyTorch 0.9927 (seeds-torch.md).
-    # At its earlier peak, 0.003, the minima were 0.9933 (Xeon), and on JAX and PyTorch (eight
-    # seeds each) 0.9931 and 0.9927. The floor stays where all of those hold. Compared with the
+    # min 0.9940 over 8 seeds: 0.20 points below; on JAX min 0.9941 (seeds-jax.md), on PyTorch
+    # 0.9927 (seeds-torch.md), so one floor holds on all three backends. Compared with the
     # classic Keras CNNs, judged against this higher floor.
     Chapter(
         "05_beyond_99.ipynb", "cnn_plus", "CNN + BN + augmentation", 0.992,

@@ -17,7 +17,7 @@
   and 05-06, about equally long (notebook 5 alone is as long as 0 to 4 together). A notebook
   that reads models saved by others (see ``READS_MODELS``) waits, at its first
   cell that loads a saved model, until the notebooks that save them have
-  finished. Without ``-n`` everything runs in file order, as before.
+  finished. Without ``-n`` everything runs in file order.
 - A kernel that dies (a crash in native code, say) fails its cell within seconds, with its
   exit status, instead of leaving nbval waiting for a reply until the cell timeout.
 - With workers, the kernels of the notebooks that train only dense networks get one
@@ -186,8 +186,7 @@ def _exit_status(kernel) -> str:
 
 # The line that says why a process aborted: absl/glog's fatal lines ("F1203 00:41:07.1 file.cc:12]
 # ..."), a failed check, C++'s terminate, Python's own fatal error. An abort's stderr ends in a
-# stack trace, whose last lines say nothing (the third crash of the appendix on JAX showed
-# only three stack frames).
+# stack trace, whose last lines say nothing, so the reason is looked for above them.
 FATAL_LINE = re.compile(
     r"^F\d{4} |Check failed|terminate called|Fatal Python error|Termination timeout"
 )
@@ -220,11 +219,10 @@ def fail_fast_when_a_kernel_dies() -> None:
     """Make nbval notice a dead kernel between messages, not only at the cell timeout.
 
     nbval waits for each cell's reply for up to ``--nbval-cell-timeout`` (40 minutes here):
-    when the kernel crashed, no reply ever comes, and a CI run hung that long. Here every
-    wait is cut into slices of a few seconds, and between them a dead kernel raises, with
-    its exit status and the last lines of its stderr. nbval sends a kernel's stderr to
-    /dev/null; here it goes to an unnamed temporary file, read only after a crash (the
-    appendix's kernel aborted on JAX twice, and its reason went nowhere).
+    when the kernel died, no reply ever comes. Here every wait is cut into slices of a few
+    seconds, and between them a dead kernel raises, with its exit status and the last lines
+    of its stderr. nbval sends a kernel's stderr to /dev/null; here it goes to an unnamed
+    temporary file, read only after a crash, so that the reason is not lost.
     """
     from nbval import kernel as nbval_kernel
 
@@ -347,7 +345,7 @@ def pytest_unconfigure(config):
         shutil.rmtree(_models_dir, ignore_errors=True)
         os.environ.pop(saved_models.ENV_VAR, None)
     # Only the folder this process made: a pytest started by a test (test_makefile.py does)
-    # inherits the run's folder, and removing it left notebook 5 waiting for notebook 4.
+    # inherits the run's folder, which the notebooks still waiting on it need.
     if _done_dir_made:
         shutil.rmtree(_done_dir_made, ignore_errors=True)
         os.environ.pop(DONE_DIR_VAR, None)

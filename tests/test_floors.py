@@ -57,7 +57,7 @@ def test_every_floor_sits_below_its_measured_seed_spread():
     }
     for row in rows:
         name, seeds, low = row[1].strip(), int(row[2]), float(row[3])
-        # Notebook 5 varies most (issue 12): eight seeds for it, five for the others.
+        # Notebook 5 varies most: eight seeds for it, five for the others.
         assert seeds >= (8 if name == "05_beyond_99.ipynb" else 5), f"{name}: too few seeds"
         assert series.FLOORS[name] < low, f"{name}: floor {series.FLOORS[name]} >= min {low}"
 

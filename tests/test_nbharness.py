@@ -66,7 +66,7 @@ PROBE_VAR = "MNIST_SERIES_NESTED_PROBE"
 @pytest.mark.slow
 def test_a_pytest_started_by_a_test_leaves_the_runs_folder_alone(tmp_path):
     """A nested pytest inherits the folder where workers mark finished notebooks; it must not
-    remove it at its end (it did: notebook 5 then waited for notebook 4 until its deadline)."""
+    remove it at its end, or a notebook waiting for others waits until its deadline."""
     done = tmp_path / "done"
     done.mkdir()
     (done / "04_convolutional_network.ipynb").touch()
