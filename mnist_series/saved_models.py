@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from mnist_series.series import CHAPTERS, Chapter
+from mnist_series.series import CHAPTERS, Chapter, chapter_of
 from mnist_series.training import let_jax_compile
 
 __all__ = [
@@ -87,10 +87,11 @@ def copy_models(folder: Path) -> None:
 
 
 def chapter(name: str) -> Chapter:
-    for entry in SERIES:
-        if entry.name == name:
-            return entry
-    raise KeyError(f"no model called {name!r} in the series: {[c.name for c in SERIES]}")
+    """The chapter that saves the model ``name`` (a notebook's file name is refused)."""
+    found = chapter_of(name)
+    if found.name != name:
+        raise KeyError(f"{name!r} is a notebook; the models are {[c.name for c in SERIES]}")
+    return found
 
 
 def model_path(name: str, folder: Path | None = None) -> Path:

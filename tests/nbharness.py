@@ -15,7 +15,7 @@
 - ``make test`` runs two workers (``pytest -n 2``, pytest-xdist). The notebooks
   form two chains, each run in order by one worker: 00-04 with the appendix 07,
   and 05-06, about equally long (notebook 5 alone is as long as 0 to 4 together). A notebook
-  that reads models saved by others (see ``READS_MODELS``) waits, at its first
+  that loads models saved by others (``series.Chapter.loads_models``) waits, at its first
   cell that loads a saved model, until the notebooks that save them have
   finished. Without ``-n`` everything runs in file order.
 - A kernel that dies (a crash in native code, say) fails its cell within seconds, with its
@@ -43,25 +43,26 @@ _ipython_dir = None
 _models_dir = None
 _done_dir_made = None  # the finished-notebooks folder this process made (not one it inherited)
 
-# Which notebooks go to which worker: 00-04 (about 9 minutes of stored runs) on one,
-# 05-06 (about 9) on the other; the unit-test files go to whichever worker is free.
-CHAINS = {
-    "00_introduction.ipynb": "chapters-0-4",
-    "01_softmax_regression.ipynb": "chapters-0-4",
-    "02_multilayer_perceptron.ipynb": "chapters-0-4",
-    "03_dropout_and_optimizers.ipynb": "chapters-0-4",
-    "04_convolutional_network.ipynb": "chapters-0-4",
-    "05_beyond_99.ipynb": "chapters-5-6",
-    "06_comparison.ipynb": "chapters-5-6",
-    "07_data_parallel.ipynb": "chapters-0-4",  # the appendix, about a minute, trains alone
-}
-# Notebooks whose outputs depend on models saved by other notebooks, and which.
-READS_MODELS = {
-    "05_beyond_99.ipynb": ["04_convolutional_network.ipynb"],  # exercise 4: two models vote
-    "06_comparison.ipynb": [name for name in CHAINS if name[:2] in ("01", "02", "03", "04", "05")],
-}
+
+def chapter(notebook: str | None) -> series.Chapter | None:
+    """The series' entry for ``notebook`` (None: not a notebook of the series)."""
+    try:
+        return series.chapter_of(notebook)
+    except KeyError:
+        return None
+
+
+def models_read_by(notebook: str) -> list[str]:
+    """The notebooks whose saved models ``notebook`` waits for: the chapters before it that
+    save one, if it loads models (series.Chapter.loads_models)."""
+    if not (entry := chapter(notebook)) or not entry.loads_models:
+        return []
+    before = series.CHAPTERS[: series.CHAPTERS.index(entry)]
+    return [other.notebook for other in before if other.name]
+
+
 WAIT_SECONDS = 1800  # for the other worker's notebooks to finish
-# A cell that reads a saved model: where a notebook of READS_MODELS waits for it.
+# A cell that reads a saved model: where a notebook that loads models waits for them.
 LOADS_A_MODEL = ("saved_models.load(", "keras.models.load_model(")
 _waited: set[str] = set()
 
@@ -102,7 +103,8 @@ def pytest_xdist_make_scheduler(config, log):
     class ChainScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             file = nodeid.split("::", 1)[0]
-            return CHAINS.get(Path(file).name, file)
+            entry = chapter(Path(file).name)
+            return f"chain-{entry.chain}" if entry else file
 
     return ChainScheduling(config, log)
 
@@ -149,13 +151,13 @@ def pytest_runtest_setup(item):
         _stamps[notebook] = model_stamp(notebook)
         set_kernel_threads(notebook)
     done = _done_dir()
-    if notebook not in READS_MODELS or done is None or notebook in _waited:
+    if not models_read_by(notebook) or done is None or notebook in _waited:
         return
     source = getattr(item, "cell", {}).get("source", "")
     if not any(call in source for call in LOADS_A_MODEL):
         return  # the cells before the first that loads a model run at once
     _waited.add(notebook)
-    earlier = [name for name in READS_MODELS[notebook] if name in item.config._series_notebooks]
+    earlier = [name for name in models_read_by(notebook) if name in item.config._series_notebooks]
     deadline = time.monotonic() + WAIT_SECONDS
     while missing := [name for name in earlier if not (done / name).exists()]:
         if not done.is_dir():  # nothing can mark a notebook finished any more
@@ -273,12 +275,6 @@ def share_the_cores(workers: int) -> None:
         os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
 
 
-# Notebooks that train only small dense networks (many tiny steps): see kernel_threads.
-DENSE_ONLY = {
-    "01_softmax_regression.ipynb",
-    "02_multilayer_perceptron.ipynb",
-    "03_dropout_and_optimizers.ipynb",
-}
 INTRA_OP = "TF_NUM_INTRAOP_THREADS"
 _workers = 1
 _intra_op_by_hand = os.environ.get(INTRA_OP)  # a value set by hand is kept for every notebook
@@ -296,7 +292,8 @@ def kernel_threads(notebook: str, backend: str, workers: int) -> str | None:
     default: alone at the end of a run they need both cores, and beside each other one thread
     each was no faster.
     """
-    if backend == "tensorflow" and workers > 1 and notebook in DENSE_ONLY:
+    entry = chapter(notebook)
+    if backend == "tensorflow" and workers > 1 and entry and entry.dense_only:
         return "1"
     return None
 

@@ -1,6 +1,9 @@
-"""Unit tests for reading accuracies and judging them against the series."""
+"""The series table: finding a chapter, reading printed accuracies and judging them against
+the floors."""
 
-from mnist_series import series
+import pytest
+
+from mnist_series import saved_models, series
 
 
 def test_reads_only_exact_accuracy_lines():
@@ -112,3 +115,15 @@ def test_each_backends_floors_sit_below_its_measured_spread():
             assert floor < low, f"{name} on {backend}: floor {floor} >= min {low}"
             # The table's floor column is the floor the tests enforce there.
             assert float(row[6]) == floor, f"seeds-{backend}.md: {name}'s floor is stale"
+
+
+def test_one_lookup_finds_a_chapter_by_notebook_or_by_model():
+    cnn = series.chapter_of("cnn")
+    assert series.chapter_of("04_convolutional_network.ipynb") is cnn
+    assert saved_models.chapter("cnn") is cnn
+    with pytest.raises(KeyError, match="softmax"):  # the message names the models
+        series.chapter_of("resnet")
+    with pytest.raises(KeyError):  # a chapter without a model is not found by its missing name
+        series.chapter_of(None)
+    with pytest.raises(KeyError, match="is a notebook"):  # models/04_....ipynb.keras: never
+        saved_models.chapter("04_convolutional_network.ipynb")

@@ -107,7 +107,6 @@ def test_dense_notebooks_get_one_tensorflow_thread_only_beside_another_worker(mo
     assert nbharness.kernel_threads(dense, "tensorflow", workers=1) is None  # alone: both cores
     assert nbharness.kernel_threads(cnn, "tensorflow", workers=2) is None
     assert nbharness.kernel_threads(dense, "jax", workers=2) is None
-    assert nbharness.DENSE_ONLY <= set(nbharness.CHAINS)  # names that still exist
 
     import keras
 
@@ -152,3 +151,14 @@ def test_two_workers_start_each_kernel_with_its_threads(tmp_path):
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:]
     assert "2 passed" in run.stdout
+
+
+def test_a_notebook_waits_only_for_the_earlier_chapters_that_save_models():
+    from mnist_series import series
+
+    saving = [chapter.notebook for chapter in series.CHAPTERS if chapter.name]
+    assert nbharness.models_read_by("06_comparison.ipynb") == saving  # it compares them all
+    assert "04_convolutional_network.ipynb" in nbharness.models_read_by("05_beyond_99.ipynb")
+    assert "05_beyond_99.ipynb" not in nbharness.models_read_by("05_beyond_99.ipynb")
+    assert nbharness.models_read_by("04_convolutional_network.ipynb") == []
+    assert nbharness.models_read_by("elsewhere.ipynb") == []
