@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.scripts import ROOT
+
 PROBE_VAR = "MNIST_SERIES_TIMEOUT_PROBE"
 
 

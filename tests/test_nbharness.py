@@ -14,6 +14,7 @@ import pytest
 from nbval.kernel import CURRENT_ENV_KERNEL_NAME, RunningKernel
 
 from tests import nbharness
+from tests.scripts import ROOT
 
 
 @pytest.mark.slow
@@ -74,7 +75,7 @@ def test_a_pytest_started_by_a_test_leaves_the_runs_folder_alone(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
          f"{__file__}::test_probe"],
-        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, check=True,
+        cwd=ROOT, env=env, capture_output=True, check=True,
     )  # fmt: skip
     assert (done / "04_convolutional_network.ipynb").exists()
 
@@ -147,7 +148,7 @@ def test_two_workers_start_each_kernel_with_its_threads(tmp_path):
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", "pyproject.toml",
          f"--rootdir={tmp_path}", "-p", "tests.nbharness", "-n", "2",
          *(str(tmp_path / name) for name in expected)],
-        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+        cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:]
     assert "2 passed" in run.stdout

@@ -10,14 +10,15 @@ import importlib.util
 import json
 import re
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from mnist_series import series
+from tests.scripts import ROOT
+from tests.scripts import cell_source as source
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = ROOT / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 IDS = [path.name for path in PATHS]
 
@@ -28,10 +29,6 @@ def load(path):
 
 def code_cells(nb):
     return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
-
-
-def source(cell):
-    return "".join(cell["source"])
 
 
 def calls(cell, name):
@@ -78,7 +75,7 @@ def test_stored_run_is_one_clean_run_all(path):
             assert "\\u001b[" not in text, f"{where} stores terminal colour codes"
             # A path of the recording machine differs on every other one (and under test,
             # where models go to a temporary folder).
-            for machine_path in (str(NOTEBOOKS.parent), "PosixPath(", "/tmp/"):
+            for machine_path in (str(ROOT), "PosixPath(", "/tmp/"):
                 assert machine_path not in text, f"{where} stores a path: {machine_path}"
 
 
@@ -239,7 +236,7 @@ def stored_accuracy(path):
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_readme_and_benchmark_table_quote_the_stored_run(path):
-    root = NOTEBOOKS.parent
+    root = ROOT
     readme_row = next(
         (line for line in (root / "README.md").read_text().splitlines() if path.name in line), None
     )
@@ -284,7 +281,7 @@ KNOWN_NAMES = {
     "name", ["README.md", "CONTRIBUTING.md", "data/README.md", "images/README.md"]
 )
 def test_no_placeholder_left_in_the_documentation(name):
-    text = (NOTEBOOKS.parent / name).read_text()
+    text = (ROOT / name).read_text()
     leftover = set(re.findall(r"\b[A-Z]{2,}_[A-Z_]{2,}\b|\bTODO\b", text)) - KNOWN_NAMES
     assert not leftover, f"{name} still has placeholders: {sorted(leftover)}"
 

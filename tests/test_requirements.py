@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mnist_series import classroom
+from tests.scripts import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 LEARNERS = ("requirements.txt", "requirements-jax.txt", "requirements-torch.txt")
 PIN = re.compile(r"([A-Za-z0-9_.-]+)==([\w.]+)")
 
