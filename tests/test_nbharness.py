@@ -92,7 +92,7 @@ def test_a_notebook_waiting_on_a_removed_folder_fails_at_once(tmp_path, monkeypa
     monkeypatch.setattr(nbharness, "_stamps", {})
     monkeypatch.setattr(nbharness, "WAIT_SECONDS", 3)  # without the check: "waited 3 s"
     item = SimpleNamespace(
-        fspath=tmp_path / "05_beyond_99.ipynb",
+        path=tmp_path / "05_beyond_99.ipynb",
         cell={"source": "other = keras.models.load_model(path)"},
         config=SimpleNamespace(_series_notebooks={"04_convolutional_network.ipynb"}),
     )
