@@ -1,7 +1,7 @@
-# Two commands for a fresh clone (see README.md):
+# In a fresh clone (see README.md):
 #   make lab    set up a learner's .venv and open the series in JupyterLab
-#   make check  lint, unit tests, notebook hygiene and prose numbers: no kernel, about a minute
-#   make test   make check's tests, then every notebook under nbval and the browser tests
+#   make check  lint, unit tests, notebook hygiene and prose numbers: no kernel, under a minute
+#   make test   all of make check, every notebook under nbval and the browser tests
 #   make smoke BACKEND=jax  three chapters on JAX (what CI adds to make test)
 #   make student  student copies (no outputs, no solutions) in student/ and student.zip
 #   make site   the series as a static site with slides in site/ (open site/index.html)
