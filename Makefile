@@ -102,8 +102,7 @@ test: lint $(if $(NPM),$(REVEAL))
 # outputs, and tests/test_training.py, whose let_jax_compile and validation_in_step act only
 # on JAX (the second on PyTorch too). Notebooks 3 to 7 are left to make test BACKEND=jax:
 # notebook 6 reads the models that only the whole run trains.
-SMOKE := $(addprefix notebooks/,00_introduction.ipynb 01_softmax_regression.ipynb \
-	02_multilayer_perceptron.ipynb) tests/test_training.py
+SMOKE := $(sort $(wildcard notebooks/0[012]_*.ipynb)) tests/test_training.py
 
 smoke: dev-setup
 	$(BIN)/python -m pytest -n 2 $(CELL_TIMEOUT) $(SMOKE)
