@@ -38,17 +38,17 @@ def recipe(epochs, batch, peak, widths=(32, 64, 128), shift=0.1, turn=0.03, **ch
     )
 
 
-# Each name keeps the recipe its runs in beyond_99.jsonl were measured with. "nb5" is notebook
-# 5's recipe until 2026-12-04 (Adam peaking at 0.003); "nb5_p006" doubles that peak and is the
-# notebook's recipe since (tests/test_beyond_99_candidates.py checks it against the recipes
-# table). The others change one or two things: "nb5_e15", "nb5_e20" train longer, "w16_e15" is
-# the recipe "nb5" replaced (15 epochs), "nb5_32" the one before that (32 filters in the first
-# block). "nb5_sgd*" swap Adam for SGD (peak 0.05 to 0.4) and "w16_48_192" moves filters from
-# the second block to the last one, all for 10 epochs. "nb5_p006_e15", "nb5_p006_e20" train the
-# notebook's recipe longer; "nb5_p01" raises its peak again, to 0.01, for the same 10 epochs.
-# "w16_32_128_e15", "w16_32_128_e20" halve the middle block and train longer at peak 0.006.
-# "nb5_zoom" adds a random zoom of up to 10 % to the notebook's augmentation; "nb5_adamw"
-# decays the weights (AdamW, 0.05); both keep its 10 epochs and the time they take.
+# Each name keeps the recipe its runs in beyond_99.jsonl were measured with, so that a name
+# always means the same runs. "nb5_p006" is notebook 5's recipe (tests/test_beyond_99_candidates.py
+# checks it against the recipes table); "nb5" is the same with Adam peaking at 0.003. The others
+# change one or two things: "nb5_e15", "nb5_e20" train "nb5" longer ("w16_e15" is "nb5_e15"
+# under another name), "nb5_32" has 32 filters in the first block (15 epochs). "nb5_sgd*" swap
+# Adam for SGD (peak 0.05 to 0.4) and "w16_48_192" moves filters from the second block to the
+# last one, all for 10 epochs. "nb5_p006_e15", "nb5_p006_e20" train the notebook's recipe
+# longer; "nb5_p01" raises its peak to 0.01, for the same 10 epochs. "w16_32_128_e15",
+# "w16_32_128_e20" halve the middle block and train longer at peak 0.006. "nb5_zoom" adds a
+# random zoom of up to 10 % to the notebook's augmentation; "nb5_adamw" decays the weights
+# (AdamW, 0.05); both keep its 10 epochs and the time they take.
 NB5 = dict(widths=(16, 64, 128), shift=0.1, turn=0.03)
 CANDIDATES = {
     "nb5": recipe(10, 128, 0.003, **NB5),

@@ -19,12 +19,13 @@ or the models the stored run saved). A notebook that cannot run on the backend
 (``series.backend_failure``) is skipped.
 With --table and only some notebooks, the other notebooks' rows are kept.
 
-The seed spread: --seeds runs each notebook once per seed, with every
-``keras.utils.set_random_seed(42)`` in it set to that seed, up to the cell that
+The seed spread: --seeds runs each notebook once per seed, up to the cell that
 prints its ``Test accuracy`` line (so before it saves a model, and without its
-worked solutions). Nothing is stored; --spread writes min / mean / max per
-notebook as Markdown. A notebook with no Keras seed (0 trains in NumPy with
-fixed seeds of its own; 6 trains nothing) is skipped.
+worked solutions). The seed goes where papermill puts parameters: a cell that
+sets ``seed``, run right after the notebook's cell tagged ``parameters``.
+Nothing is stored; --spread writes min / mean / max per notebook as Markdown.
+A notebook without a parameters cell (0 trains in NumPy with fixed seeds of its
+own; 6 trains nothing) is skipped, and says so.
 
     python benchmarks/run_notebooks.py --seeds 42,1,2,3,4 --spread benchmarks/seeds.md
 
@@ -59,7 +60,28 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError("no VmHWM in /proc status")
 
 
-SEED_CALL = "keras.utils.set_random_seed(42)"
+PARAMETERS = "parameters"  # the tag of the cell that holds what a run may vary (papermill's)
+
+
+class NoParametersCell(ValueError):
+    """The notebook has no cell tagged ``parameters`` to set a seed after."""
+
+
+def parameters_index(nb) -> int | None:
+    """The index of the notebook's cell tagged ``parameters`` (None: it has none)."""
+    for index, cell in enumerate(nb.cells):
+        if PARAMETERS in cell.get("metadata", {}).get("tags", []):
+            return index
+    return None
+
+
+def set_parameters(nb, path: Path, **values) -> None:
+    """Insert, after the parameters cell, a cell that assigns ``values`` (as papermill does)."""
+    index = parameters_index(nb)
+    if index is None:
+        raise NoParametersCell(f"{path.name} has no cell tagged {PARAMETERS!r} to set {values}")
+    source = "\n".join(f"{name} = {value!r}" for name, value in values.items())
+    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
 
 
 def run(
@@ -70,8 +92,8 @@ def run(
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-            if seed is not None:
-                cell.source = cell.source.replace(SEED_CALL, SEED_CALL.replace("42", str(seed)))
+    if seed is not None:
+        set_parameters(nb, path, seed=seed)
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -229,9 +251,8 @@ def spread_row(name: str, results: list[tuple[int, float, float]]) -> str:
 def measure_spread(paths, seeds, timeout, out: Path | None) -> int:
     rows = []
     for path in filter(runs_here, paths):
-        source = path.read_text()
-        if SEED_CALL not in source:
-            print(f"{path.name}: no {SEED_CALL}, skipped")
+        if parameters_index(nbformat.read(path, as_version=4)) is None:
+            print(f"{path.name}: no cell tagged {PARAMETERS!r} to set the seed in: skipped")
             continue
         results = []
         for seed in seeds:

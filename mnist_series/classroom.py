@@ -45,7 +45,8 @@ STUDENT_NOTE = (
 )
 # What the chapters need beside them, relative to the project's root.
 KIT = ["mnist_series", "images", "data/digits", "data/README.md", "requirements.txt",
-       "requirements-jax.txt", "LICENSE", "pyproject.toml", "Makefile"]  # fmt: skip
+       "requirements-jax.txt", "requirements-common.txt", "LICENSE", "pyproject.toml",
+       "Makefile"]  # fmt: skip
 LEFT_OUT = shutil.ignore_patterns("__pycache__", "*.pyc", "make_*.py", "*.egg-info")
 
 

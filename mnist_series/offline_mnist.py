@@ -202,12 +202,10 @@ def copy_into_cache(npz_path, target: Path | None = None) -> Path:
         )
     target = Path(target) if target else keras_cache()
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}-partial-{os.getpid()}")
-    try:
+    from mnist_series.saved_models import replacing
+
+    with replacing(target) as partial:
         shutil.copyfile(npz_path, partial)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
     return target
 
 

@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from mnist_series.series import CHAPTERS, Chapter
+from mnist_series.series import CHAPTERS, Chapter, chapter_of
 from mnist_series.training import let_jax_compile
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "saving",
     "save",
     "check_writable",
+    "replacing",
     "record",
     "model_path",
     "info",
@@ -87,10 +88,11 @@ def copy_models(folder: Path) -> None:
 
 
 def chapter(name: str) -> Chapter:
-    for entry in SERIES:
-        if entry.name == name:
-            return entry
-    raise KeyError(f"no model called {name!r} in the series: {[c.name for c in SERIES]}")
+    """The chapter that saves the model ``name`` (a notebook's file name is refused)."""
+    found = chapter_of(name)
+    if found.name != name:
+        raise KeyError(f"{name!r} is a notebook; the models are {[c.name for c in SERIES]}")
+    return found
 
 
 def model_path(name: str, folder: Path | None = None) -> Path:
@@ -161,16 +163,20 @@ def path_for(name: str, folder: Path | None = None) -> Path:
     return folder / f"{name}.keras"
 
 
-def _partial(path: Path) -> Path:
-    """The temporary name a file is written under, beside ``path``, before it replaces it."""
-    return path.with_name(f".{path.stem}-partial-{os.getpid()}{path.suffix}")
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Write ``path`` whole or not at all: ``with replacing(path) as partial: write(partial)``.
 
-
-def _replace_atomically(path: Path, write) -> None:
-    """Call ``write(temporary_path)``, then move the result over ``path`` in one step."""
-    partial = _partial(path)
+    ``partial`` is a temporary name beside ``path``, with the same suffix (Keras saves only to
+    a ``.keras`` name). When the block ends without an error, the file written there replaces
+    ``path`` in one step; when it fails, or writes nothing, ``path`` stays as it was and no
+    temporary file is left. A reader of ``path`` never sees half a file.
+    """
+    partial = path.with_name(f".{path.stem}-partial-{os.getpid()}{path.suffix}")
     try:
-        write(partial)
+        yield partial
+        if not partial.is_file():
+            raise RuntimeError(f"nothing was saved to {partial.name} inside the with block")
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -224,15 +230,8 @@ def saving(name: str, training_seconds: float, folder: Path | None = None) -> It
     reason = _not_writable(folder)
     if reason:
         raise PermissionError(_unwritable_message(folder, reason))
-    target = folder / f"{name}.keras"
-    partial = _partial(target)
-    try:
+    with replacing(folder / f"{name}.keras") as partial:
         yield partial
-        if not partial.is_file():
-            raise RuntimeError(f"nothing was saved to {partial.name} inside the with block")
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
     record(name, training_seconds, folder)
 
 
@@ -254,8 +253,8 @@ def record(name: str, training_seconds: float, folder: Path | None = None) -> No
         "notebook": chapter(name).notebook,
         "training_seconds": round(float(training_seconds), 1),
     }
-    text = json.dumps(facts, indent=1) + "\n"
-    _replace_atomically(path_for(name, folder).with_suffix(".json"), lambda p: p.write_text(text))
+    with replacing(path_for(name, folder).with_suffix(".json")) as partial:
+        partial.write_text(json.dumps(facts, indent=1) + "\n")
 
 
 def info(name: str, folder: Path | None = None) -> dict:

@@ -2,8 +2,9 @@
 
 Every place that lists the series reads :data:`CHAPTERS`: the saved models
 (``saved_models.SERIES``), the closing notebook, the accuracy floors that the
-test run enforces, and the benchmark (which names its runs by ``name`` and
-compares each of our models with the classic runs in ``compared_with``).
+test run enforces, the test run's schedule (``tests/nbharness.py``), and the
+benchmark (which names its runs by ``name`` and compares each of our models
+with the classic runs in ``compared_with``).
 
 Every notebook that trains a model prints exactly one line
 ``Test accuracy: 0.XXXX`` for its main model. The test run reads that line from
@@ -30,49 +31,60 @@ class Chapter:
     backends: tuple[str, ...] = BACKENDS  # the Keras backends it runs on (see backend_failure)
     # Lower floors on other backends, only where one is measured lower (benchmarks/seeds-*.md).
     backend_floors: tuple[tuple[str, float], ...] = ()
+    # How `make test`'s two workers run it (tests/nbharness.py). Each worker runs one chain, its
+    # notebooks in file order: chain 1 is chapters 0 to 4 and the appendix, chain 2 chapters 5
+    # and 6, each about 9 minutes of the stored runs.
+    chain: int = 1
+    # It loads models that chapters before it save: its first cell that loads one waits until
+    # those chapters have finished on the other worker.
+    loads_models: bool = False
+    # It trains only small dense networks, whose steps gain nothing from a second TensorFlow
+    # thread: beside another worker its kernel gets one.
+    dense_only: bool = False
 
 
-# Each floor sits below the lowest accuracy measured over seeds 42, 1, 2, 3 and 4 (and 5, 6 and
-# 7 for notebook 5) by `benchmarks/run_notebooks.py --seeds` (benchmarks/seeds.md: Intel Xeon,
-# 2026-12-01; notebook 5 on AMD EPYC, 2026-12-04); the comment gives that minimum and the
-# margin. A learner's CPU changes the last digits as much as a seed does, so a floor must hold
-# over the spread.
+# Each floor sits below the lowest accuracy that `benchmarks/run_notebooks.py --seeds` measured
+# over seeds 42 and 1 to 4 (1 to 7 for notebook 5, which varies most; benchmarks/seeds.md says
+# on which CPU); the comment gives that minimum and the margin. A learner's CPU changes the last
+# digits as much as a seed does, so a floor must hold over the spread.
 CHAPTERS = (
     # NumPy with fixed seeds: 0.9289 on two CPUs; 2.9 points below.
     Chapter("00_introduction.ipynb", None, "NumPy perceptron", 0.900),
-    # min 0.9226 over 5 seeds: 0.26 points below. On PyTorch (benchmarks/seeds-torch.md,
-    # 2026-12-02) min 0.9151, mean 0.9209 over 5 seeds, lower and wider than on TensorFlow:
-    # its own floor, 0.51 points below.
+    # min 0.9226 over 5 seeds: 0.26 points below. On PyTorch (benchmarks/seeds-torch.md) min
+    # 0.9151, mean 0.9209 over 5 seeds, lower and wider than on TensorFlow: its own floor, 0.51
+    # points below.
     Chapter(
         "01_softmax_regression.ipynb", "softmax", "softmax regression", 0.920,
         compared_with=(("softmax", "classic"),), backend_floors=(("torch", 0.910),),
+        dense_only=True,
     ),
     # min 0.9766 over 5 seeds: 0.36 points below.
     Chapter(
         "02_multilayer_perceptron.ipynb", "mlp", "MLP", 0.973,
-        compared_with=(("mlp", "classic"),),
+        compared_with=(("mlp", "classic"),), dense_only=True,
     ),
     # min 0.9805 over 5 seeds: 0.15 points below.
     Chapter(
         "03_dropout_and_optimizers.ipynb", "dropout_mlp", "MLP + dropout", 0.979,
-        compared_with=(("dropout_mlp", "classic"),),
+        compared_with=(("dropout_mlp", "classic"),), dense_only=True,
     ),
     # min 0.9915 over 5 seeds: 0.15 points below.
     Chapter(
         "04_convolutional_network.ipynb", "cnn", "CNN", 0.990,
         compared_with=(("cnn", "classic"), ("cnn", "fchollet"), ("cnn", "batch 128")),
     ),
-    # min 0.9940 over 8 seeds (42, 1 to 7), Adam peaking at 0.006: 0.20 points below; on JAX
-    # the same 8 seeds gave min 0.9941 (seeds-jax.md), on PyTorch 0.9927 (seeds-torch.md).
-    # At its earlier peak, 0.003, the minima were 0.9933 (Xeon), and on JAX and PyTorch (eight
-    # seeds each) 0.9931 and 0.9927. The floor stays where all of those hold. Compared with the
-    # classic Keras CNNs, judged against this higher floor.
+    # min 0.9940 over 8 seeds: 0.20 points below; on JAX min 0.9941 (seeds-jax.md), on PyTorch
+    # 0.9927 (seeds-torch.md), so one floor holds on all three backends. Compared with the
+    # classic Keras CNNs, judged against this higher floor. Its exercise 4 lets notebook 4's
+    # CNN vote with it.
     Chapter(
         "05_beyond_99.ipynb", "cnn_plus", "CNN + BN + augmentation", 0.992,
-        compared_with=(("cnn", "classic"), ("cnn", "fchollet")),
+        compared_with=(("cnn", "classic"), ("cnn", "fchollet")), chain=2, loads_models=True,
     ),
     # Compares the saved models; trains nothing.
-    Chapter("06_comparison.ipynb", None, "the series side by side", None),
+    Chapter(
+        "06_comparison.ipynb", None, "the series side by side", None, chain=2, loads_models=True,
+    ),
     # An appendix: trains notebook 4's CNN briefly on two simulated devices; prints no test
     # accuracy and saves no model. Keras 3.15 has no distribution API for PyTorch.
     Chapter(
@@ -87,7 +99,7 @@ FLOORS: dict[str, float | None] = {chapter.notebook: chapter.floor for chapter i
 def chapter_of(key: str) -> Chapter:
     """The chapter whose notebook file or saved model is called ``key``."""
     for chapter in CHAPTERS:
-        if key in (chapter.notebook, chapter.name):
+        if key and key in (chapter.notebook, chapter.name):
             return chapter
     known = [chapter.name for chapter in CHAPTERS if chapter.name]
     raise KeyError(f"no notebook or model called {key!r} in the series (models: {known})")

@@ -86,13 +86,12 @@ def validation_in_step():
     """A callback that makes Keras handle each validation batch's results before the next batch.
 
     On JAX and PyTorch, Keras 3.15.1 hands each validation batch's results to helper threads
-    unless a callback reads them. With two devices that share one CPU (notebook 7, JAX),
-    that let XLA deadlock when the CPU was busy: one device waited in its all-reduce for the
-    other, until XLA ended the kernel after 40 s. Under load, the appendix's training crashed
-    that way in nearly every run with the helper threads and in none with this callback
-    (``benchmarks/backends.md``, "The appendix's kernel crashed on JAX"). TensorFlow never
-    uses the helper threads. The callback does nothing itself: that it reads the results is
-    what keeps Keras in step.
+    unless a callback reads them. With two devices that share one busy CPU (notebook 7 on
+    JAX), those threads can keep one device from its all-reduce while the other waits in it,
+    until XLA ends the kernel after 40 s; with this callback the appendix's training under
+    load does not deadlock (``benchmarks/backends.md`` measures both). TensorFlow never uses
+    the helper threads. The callback does nothing itself: that it reads the results is what
+    keeps Keras in step.
     """
     import keras
 

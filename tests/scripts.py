@@ -1,4 +1,5 @@
-"""Import a stand-alone script of the project (images/, data/) by its path, for testing it."""
+"""What several test files share: the project's root, a notebook cell's text, and a stand-alone
+script of the project (images/, data/) imported by its path."""
 
 from __future__ import annotations
 
@@ -7,6 +8,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def cell_source(cell) -> str:
+    """A notebook cell's text (a stored notebook may hold it as a list of lines)."""
+    source = cell["source"]
+    return source if isinstance(source, str) else "".join(source)
 
 
 def load_script(relative_path: str):

@@ -1,6 +1,10 @@
-"""Unit tests for reading accuracies and judging them against the series."""
+"""The series table: finding a chapter, reading printed accuracies and judging them against
+the floors."""
 
-from mnist_series import series
+import pytest
+
+from mnist_series import saved_models, series
+from tests.scripts import ROOT
 
 
 def test_reads_only_exact_accuracy_lines():
@@ -47,9 +51,8 @@ def test_comparison_has_no_floor():
 def test_every_floor_sits_below_its_measured_seed_spread():
     # benchmarks/seeds.md: run_notebooks.py --seeds; a floor above a measured minimum
     # would fail on that seed (and on CPUs that differ from ours as much).
-    from pathlib import Path
 
-    table = Path(__file__).resolve().parent.parent / "benchmarks" / "seeds.md"
+    table = ROOT / "benchmarks" / "seeds.md"
     rows = [line.split("|") for line in table.read_text().splitlines() if line.startswith("| 0")]
     names = {row[1].strip() for row in rows}
     assert {name for name, floor in series.FLOORS.items() if floor} - names == {
@@ -57,7 +60,7 @@ def test_every_floor_sits_below_its_measured_seed_spread():
     }
     for row in rows:
         name, seeds, low = row[1].strip(), int(row[2]), float(row[3])
-        # Notebook 5 varies most (issue 12): eight seeds for it, five for the others.
+        # Notebook 5 varies most: eight seeds for it, five for the others.
         assert seeds >= (8 if name == "05_beyond_99.ipynb" else 5), f"{name}: too few seeds"
         assert series.FLOORS[name] < low, f"{name}: floor {series.FLOORS[name]} >= min {low}"
 
@@ -75,9 +78,8 @@ def test_every_chapter_runs_on_every_backend_but_the_appendix_on_torch():
 def test_a_backend_floor_sits_below_that_backends_measured_spread():
     # Only where a backend measured lower than TensorFlow's floor allows does it get its own:
     # benchmarks/seeds-BACKEND.md, run_notebooks.py --seeds on that backend.
-    from pathlib import Path
 
-    benchmarks = Path(__file__).resolve().parent.parent / "benchmarks"
+    benchmarks = ROOT / "benchmarks"
     own = [(c.notebook, b, f) for c in series.CHAPTERS for b, f in c.backend_floors]
     assert own, "no backend has a floor of its own: drop this test, or the field"
     for notebook, backend, floor in own:
@@ -98,9 +100,8 @@ def test_a_backend_floor_sits_below_that_backends_measured_spread():
 def test_each_backends_floors_sit_below_its_measured_spread():
     # A notebook without a floor of its own on JAX or PyTorch keeps TensorFlow's, so that floor
     # must hold over the seeds measured there too (benchmarks/seeds-jax.md, seeds-torch.md).
-    from pathlib import Path
 
-    benchmarks = Path(__file__).resolve().parent.parent / "benchmarks"
+    benchmarks = ROOT / "benchmarks"
     for backend in ("jax", "torch"):
         table = (benchmarks / f"seeds-{backend}.md").read_text().splitlines()
         rows = [line.split("|") for line in table if line.startswith("| 0")]
@@ -112,3 +113,15 @@ def test_each_backends_floors_sit_below_its_measured_spread():
             assert floor < low, f"{name} on {backend}: floor {floor} >= min {low}"
             # The table's floor column is the floor the tests enforce there.
             assert float(row[6]) == floor, f"seeds-{backend}.md: {name}'s floor is stale"
+
+
+def test_one_lookup_finds_a_chapter_by_notebook_or_by_model():
+    cnn = series.chapter_of("cnn")
+    assert series.chapter_of("04_convolutional_network.ipynb") is cnn
+    assert saved_models.chapter("cnn") is cnn
+    with pytest.raises(KeyError, match="softmax"):  # the message names the models
+        series.chapter_of("resnet")
+    with pytest.raises(KeyError):  # a chapter without a model is not found by its missing name
+        series.chapter_of(None)
+    with pytest.raises(KeyError, match="is a notebook"):  # models/04_....ipynb.keras: never
+        saved_models.chapter("04_convolutional_network.ipynb")

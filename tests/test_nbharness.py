@@ -14,8 +14,10 @@ import pytest
 from nbval.kernel import CURRENT_ENV_KERNEL_NAME, RunningKernel
 
 from tests import nbharness
+from tests.scripts import ROOT
 
 
+@pytest.mark.slow
 def test_a_kernel_that_dies_fails_its_cell_within_seconds():
     nbharness.fail_fast_when_a_kernel_dies()
     kernel = RunningKernel(CURRENT_ENV_KERNEL_NAME)
@@ -44,6 +46,7 @@ def test_a_kernel_that_dies_fails_its_cell_within_seconds():
         kernel.stop()
 
 
+@pytest.mark.slow
 def test_a_live_kernel_still_answers_and_still_times_out():
     nbharness.fail_fast_when_a_kernel_dies()
     kernel = RunningKernel(CURRENT_ENV_KERNEL_NAME)
@@ -61,9 +64,10 @@ def test_a_live_kernel_still_answers_and_still_times_out():
 PROBE_VAR = "MNIST_SERIES_NESTED_PROBE"
 
 
+@pytest.mark.slow
 def test_a_pytest_started_by_a_test_leaves_the_runs_folder_alone(tmp_path):
     """A nested pytest inherits the folder where workers mark finished notebooks; it must not
-    remove it at its end (it did: notebook 5 then waited for notebook 4 until its deadline)."""
+    remove it at its end, or a notebook waiting for others waits until its deadline."""
     done = tmp_path / "done"
     done.mkdir()
     (done / "04_convolutional_network.ipynb").touch()
@@ -71,7 +75,7 @@ def test_a_pytest_started_by_a_test_leaves_the_runs_folder_alone(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
          f"{__file__}::test_probe"],
-        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, check=True,
+        cwd=ROOT, env=env, capture_output=True, check=True,
     )  # fmt: skip
     assert (done / "04_convolutional_network.ipynb").exists()
 
@@ -88,7 +92,7 @@ def test_a_notebook_waiting_on_a_removed_folder_fails_at_once(tmp_path, monkeypa
     monkeypatch.setattr(nbharness, "_stamps", {})
     monkeypatch.setattr(nbharness, "WAIT_SECONDS", 3)  # without the check: "waited 3 s"
     item = SimpleNamespace(
-        fspath=tmp_path / "05_beyond_99.ipynb",
+        path=tmp_path / "05_beyond_99.ipynb",
         cell={"source": "other = keras.models.load_model(path)"},
         config=SimpleNamespace(_series_notebooks={"04_convolutional_network.ipynb"}),
     )
@@ -104,7 +108,6 @@ def test_dense_notebooks_get_one_tensorflow_thread_only_beside_another_worker(mo
     assert nbharness.kernel_threads(dense, "tensorflow", workers=1) is None  # alone: both cores
     assert nbharness.kernel_threads(cnn, "tensorflow", workers=2) is None
     assert nbharness.kernel_threads(dense, "jax", workers=2) is None
-    assert nbharness.DENSE_ONLY <= set(nbharness.CHAINS)  # names that still exist
 
     import keras
 
@@ -125,6 +128,7 @@ def test_dense_notebooks_get_one_tensorflow_thread_only_beside_another_worker(mo
     assert os.environ[nbharness.INTRA_OP] == "2"
 
 
+@pytest.mark.slow
 def test_two_workers_start_each_kernel_with_its_threads(tmp_path):
     """As ``make test`` runs them: a dense notebook's kernel gets one TensorFlow thread, the
     next notebook's kernel (a CNN's) TensorFlow's default again."""
@@ -144,7 +148,18 @@ def test_two_workers_start_each_kernel_with_its_threads(tmp_path):
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", "pyproject.toml",
          f"--rootdir={tmp_path}", "-p", "tests.nbharness", "-n", "2",
          *(str(tmp_path / name) for name in expected)],
-        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+        cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:]
     assert "2 passed" in run.stdout
+
+
+def test_a_notebook_waits_only_for_the_earlier_chapters_that_save_models():
+    from mnist_series import series
+
+    saving = [chapter.notebook for chapter in series.CHAPTERS if chapter.name]
+    assert nbharness.models_read_by("06_comparison.ipynb") == saving  # it compares them all
+    assert "04_convolutional_network.ipynb" in nbharness.models_read_by("05_beyond_99.ipynb")
+    assert "05_beyond_99.ipynb" not in nbharness.models_read_by("05_beyond_99.ipynb")
+    assert nbharness.models_read_by("04_convolutional_network.ipynb") == []
+    assert nbharness.models_read_by("elsewhere.ipynb") == []

@@ -10,14 +10,15 @@ import importlib.util
 import json
 import re
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from mnist_series import series
+from tests.scripts import ROOT
+from tests.scripts import cell_source as source
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = ROOT / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 IDS = [path.name for path in PATHS]
 
@@ -30,19 +31,14 @@ def code_cells(nb):
     return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
 
 
-def source(cell):
-    return "".join(cell["source"])
-
-
-def calls(cell, method):
-    """Every call of ``something.method(...)`` in a code cell."""
+def calls(cell, name):
+    """Every call of ``something.name(...)`` or ``name(...)`` in a code cell."""
     tree = ast.parse(source(cell))
     return [
         node
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == method
+        and name in (getattr(node.func, "attr", None), getattr(node.func, "id", None))
     ]
 
 
@@ -79,7 +75,7 @@ def test_stored_run_is_one_clean_run_all(path):
             assert "\\u001b[" not in text, f"{where} stores terminal colour codes"
             # A path of the recording machine differs on every other one (and under test,
             # where models go to a temporary folder).
-            for machine_path in (str(NOTEBOOKS.parent), "PosixPath(", "/tmp/"):
+            for machine_path in (str(ROOT), "PosixPath(", "/tmp/"):
                 assert machine_path not in text, f"{where} stores a path: {machine_path}"
 
 
@@ -100,6 +96,26 @@ def test_keras_calls_keep_stored_output_stable(path):
                 )
         for call in calls(cell, "summary"):
             assert keyword(call, "line_length") is not None, "summary() needs line_length"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_the_seed_is_set_in_the_parameters_cell_alone(path):
+    """The cell tagged ``parameters`` (papermill's convention; ``run_notebooks.py --seeds`` sets
+    the seed after it) holds plain assignments and comes before any seeding, and no call seeds
+    Keras with a number of its own, which a run with another seed would not change."""
+    cells = code_cells(load(path))
+    tagged = [i for i, cell in enumerate(cells) if "parameters" in cell["metadata"].get("tags", [])]
+    if not tagged:
+        pytest.skip("no parameters cell")
+    (index,) = tagged
+    statements = ast.parse(source(cells[index])).body
+    assert all(isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant) for s in statements)
+    assert "seed" in {target.id for s in statements for target in s.targets}
+    assert not any("set_random_seed" in source(cell) for cell in cells[:index])
+    for cell in cells:
+        seeds = [call.args[0] for call in calls(cell, "set_random_seed")]
+        seeds += [keyword(call, "seed") for call in calls(cell, "quick_fit")]
+        assert not [seed for seed in seeds if isinstance(seed, ast.Constant)], source(cell)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
@@ -226,7 +242,7 @@ def readme_figures(row):
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_readme_and_benchmark_table_quote_the_stored_run(path):
-    root = NOTEBOOKS.parent
+    root = ROOT
     readme_row = next(
         (
             line
@@ -290,7 +306,7 @@ KNOWN_NAMES = {
     "name", ["README.md", "CONTRIBUTING.md", "data/README.md", "images/README.md"]
 )
 def test_no_placeholder_left_in_the_documentation(name):
-    text = (NOTEBOOKS.parent / name).read_text()
+    text = (ROOT / name).read_text()
     leftover = set(re.findall(r"\b[A-Z]{2,}_[A-Z_]{2,}\b|\bTODO\b", text)) - KNOWN_NAMES
     assert not leftover, f"{name} still has placeholders: {sorted(leftover)}"
 

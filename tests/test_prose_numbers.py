@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from mnist_series import series
+from tests.scripts import ROOT, cell_source
 
-ROOT = Path(__file__).resolve().parent.parent
 PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 IDS = [path.name for path in PATHS]
 BENCHMARK_TABLES = [
@@ -95,7 +95,7 @@ def prose_cells(path: Path):
     cells = json.loads(path.read_text())["cells"]
     for index, cell in enumerate(cells):
         if cell["cell_type"] == "markdown":
-            yield index, "".join(cell["source"])
+            yield index, cell_source(cell)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)

@@ -1,39 +1,58 @@
-"""The environments: every package pinned exactly, and the JAX and PyTorch environments the same
-as the TensorFlow one but for the backend, so that a stored run compares on any of them."""
+"""The environments: exact pins, each listed once, a learner's free of the maintainers' tools, and
+every file a requirements file includes shipped beside it in the student kit."""
 
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import pytest
+
+from mnist_series import classroom
+from tests.scripts import ROOT
+
+LEARNERS = ("requirements.txt", "requirements-jax.txt", "requirements-torch.txt")
+PIN = re.compile(r"([A-Za-z0-9_.-]+)==([\w.]+)")
 
 
-def pins(name: str) -> dict[str, str]:
-    lines = (ROOT / name).read_text(encoding="utf-8").splitlines()
-    found = {}
-    for line in lines:
+def read(name: str) -> tuple[dict[str, str], list[str]]:
+    """The pins that ``name`` lists itself, and the files it includes (``-r``)."""
+    pins, includes = {}, []
+    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
         line = line.split("#")[0].strip()
-        if line:
-            match = re.fullmatch(r"([A-Za-z0-9_.-]+)==([\w.]+)", line)
+        if line.startswith("-r "):
+            includes.append(line[3:].strip())
+        elif line:
+            match = PIN.fullmatch(line)
             assert match, f"{name}: not an exact pin: {line!r}"
-            found[match.group(1).lower()] = match.group(2)
+            pins[match[1].lower()] = match[2]
+    return pins, includes
+
+
+def closure(*names: str) -> dict[str, str]:
+    """Every pin that ``pip install -r`` of ``names`` installs, each checked to be listed once."""
+    found: dict[str, str] = {}
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        pins, includes = read(name)
+        twice = set(found) & set(pins)
+        assert not twice, f"{name} lists again {sorted(twice)}"
+        found.update(pins)
+        todo += includes
     return found
 
 
-def shared_with(backend_file: str, backend_packages: set[str]) -> dict[str, str]:
-    """The pins of ``backend_file``, checked to be requirements.txt's with the backend swapped."""
-    tensorflow, other = pins("requirements.txt"), pins(backend_file)
-    assert "tensorflow" in tensorflow and "tensorflow" not in other
-    shared = {name: version for name, version in tensorflow.items() if name != "tensorflow"}
-    assert {name: other[name] for name in shared if name in other} == shared
-    assert set(other) - set(shared) == backend_packages
-    return other
+@pytest.mark.parametrize("learner", LEARNERS)
+def test_a_learner_gets_a_backend_and_no_maintainers_tool(learner):
+    pins = closure(learner)
+    assert "keras" in pins and len({"tensorflow", "jax", "torch"} & set(pins)) == 1
+    assert not {"pytest", "ruff", "nbval", "playwright"} & set(pins)
+    assert set(closure(learner, "requirements-dev.txt")) > set(pins)  # nothing listed twice
 
 
-def test_the_jax_environment_is_the_tensorflow_one_with_jax_instead():
-    jax = shared_with("requirements-jax.txt", {"jax", "jaxlib"})
-    assert jax["jax"] == jax["jaxlib"]
-
-
-def test_the_torch_environment_is_the_tensorflow_one_with_torch_instead():
-    # 2.13.0: the CPU-only build this project's machines hold (see the file's comment).
-    assert shared_with("requirements-torch.txt", {"torch"})["torch"] == "2.13.0"
+def test_the_student_kit_ships_what_its_requirements_include():
+    shipped = {Path(path).name for path in classroom.KIT}
+    for name in shipped & set(LEARNERS):
+        assert set(read(name)[1]) <= shipped, f"the kit ships {name} but not what it includes"

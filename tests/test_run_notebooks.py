@@ -1,29 +1,49 @@
-"""The notebook runner's seed spread: the seed reaches the notebook, the run stops in time."""
+"""The notebook runner: the seed reaches the notebook through its parameters cell, the run stops
+in time, and the tables, machine line and MNIST copy it handles."""
 
 import nbformat
+import pytest
 
 from benchmarks import run_notebooks
 
 
-def test_a_seeded_run_sets_the_seed_and_stops_at_the_accuracy_line(tmp_path):
+def seeded_notebook(path, *, tagged=True):
+    """A notebook like a chapter: parameters cell, setup seeding Keras, accuracy line, more."""
+    parameters = nbformat.v4.new_code_cell("seed = 42")
+    if tagged:
+        parameters.metadata["tags"] = ["parameters"]
     nb = nbformat.v4.new_notebook()
     nb.cells = [
+        parameters,
         nbformat.v4.new_code_cell(
             "import types\n"
             "keras = types.SimpleNamespace(utils=types.SimpleNamespace(\n"
-            "    set_random_seed=lambda seed: print('seed', seed)))"
+            "    set_random_seed=lambda seed: print('seed', seed)))\n"
+            "keras.utils.set_random_seed(seed)"
         ),
-        nbformat.v4.new_code_cell("keras.utils.set_random_seed(42)"),
         nbformat.v4.new_code_cell('print("Test accuracy: 0.9500")'),
         nbformat.v4.new_code_cell('raise RuntimeError("ran past the accuracy line")'),
     ]
-    path = tmp_path / "seeded.ipynb"
     nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_a_seeded_run_sets_the_seed_and_stops_at_the_accuracy_line(tmp_path):
+    path = seeded_notebook(tmp_path / "seeded.ipynb")
     ran, seconds, memory = run_notebooks.run(path, timeout=60, seed=7)
     printed = [out.get("text", "") for cell in ran.cells for out in cell.get("outputs", [])]
     assert printed == ["seed 7\n", "Test accuracy: 0.9500\n"]
     assert seconds > 0 and memory > 0
-    assert nbformat.read(path, as_version=4).cells[1].source.endswith("(42)"), "file untouched"
+    assert nbformat.read(path, as_version=4).cells[0].source == "seed = 42", "file untouched"
+
+
+def test_a_notebook_without_a_parameters_cell_is_refused_before_any_kernel(tmp_path, capsys):
+    path = seeded_notebook(tmp_path / "untagged.ipynb", tagged=False)
+    with pytest.raises(run_notebooks.NoParametersCell, match="untagged.ipynb has no cell tagged"):
+        run_notebooks.run(path, timeout=60, seed=7)
+    assert run_notebooks.measure_spread([path], [7], timeout=60, out=None) == 0
+    assert "untagged.ipynb: no cell tagged 'parameters'" in capsys.readouterr().out
 
 
 def test_spread_row_gives_min_mean_max_and_the_margin_over_the_floor():

@@ -1,12 +1,13 @@
 """The sanitize rules rewrite what honestly varies, and nothing that should be compared."""
 
 import re
-from pathlib import Path
 
 import pytest
 from nbval.plugin import get_sanitize_patterns
 
-RULES = (Path(__file__).resolve().parent / "sanitize.cfg").read_text()
+from tests.scripts import ROOT
+
+RULES = (ROOT / "tests" / "sanitize.cfg").read_text()
 PATTERNS = get_sanitize_patterns(RULES)
 
 
