@@ -150,3 +150,19 @@ def test_slides_present_each_chapter_without_its_solutions(site, browser):
 def test_without_reveal_js_the_site_says_how_to_get_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="npm ci"):
         classroom.make_site(tmp_path / "site", reveal=tmp_path / "no_reveal")
+
+
+def test_the_home_page_numbers_each_chapter_once():
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    titles = [json.loads(p.read_text())["cells"][0]["source"][0].lstrip("# ").strip()
+              for p in paths]  # fmt: skip
+    pages = [(f"{p.stem}.html", title) for p, title in zip(paths, titles, strict=True)]
+    home = classroom._home_page(pages, paths, {})
+    rows = re.findall(r"<tr>(.*?)</tr>", home, re.DOTALL)[1:]  # after the header row
+    assert len(rows) == len(paths)
+    for row, title in zip(rows, titles, strict=True):
+        cells = [re.sub(r"<[^>]+>", "", cell).strip()
+                 for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]  # fmt: skip
+        number = re.match(r"\d+", title).group(0)
+        shown = " ".join(cells)
+        assert len(re.findall(rf"(?<![\d.]){number}(?![\d.%])", shown.split("%")[0])) == 1, cells
