@@ -24,7 +24,10 @@ MathJax from jupyter-server-mathjax, and the worked solutions folded; and each c
 reveal.js slides (template ``templates/mnist_slides/``), with reveal.js copied from
 ``node_modules/`` (``npm ci``, pinned in ``package-lock.json``; ``make site`` runs it).
 Each cell's ``metadata.slideshow.slide_type`` chooses its slide, as in JupyterLab's
-slideshow tools; the solutions are ``skip``.
+slideshow tools; the solutions are ``skip``. Every slide fits reveal.js's 960 x 700 frame: on
+the slides (:func:`slides_notebook`) an output longer than ``SLIDE_LINES`` lines (a training
+log, a summary table) keeps its first and last lines, and the template zooms out a slide still
+taller than the frame, down to half size at most (a test measures every slide in Chromium).
 
 Both are made from the stored chapters each time, never edited by hand. A builder
 writes a marker file (``MARKER``) into its folder and replaces only a folder that holds its
@@ -305,6 +308,48 @@ def _slides_exporter():
     return exporter
 
 
+# On a slide, an output longer than SLIDE_LINES lines (a training log, a summary table) shows
+# its first SLIDE_HEAD and last SLIDE_TAIL lines; the chapter's page shows it whole.
+SLIDE_LINES, SLIDE_HEAD, SLIDE_TAIL = 12, 4, 5
+
+
+def slides_notebook(notebook: dict) -> dict:
+    """A copy of ``notebook`` for the slides: each code cell's text outputs (consecutive
+    stream outputs joined) shortened to SLIDE_LINES lines at most."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        outputs = []
+        for output in cell.get("outputs", []):
+            previous = outputs[-1] if outputs else None
+            if (output["output_type"] == "stream" and previous is not None
+                    and previous["output_type"] == "stream"
+                    and previous["name"] == output["name"]):  # fmt: skip
+                previous["text"] = _text({"source": previous["text"]}) + _text(
+                    {"source": output["text"]}
+                )
+                continue
+            outputs.append(output)
+        for output in outputs:
+            if output["output_type"] == "stream":
+                output["text"] = _shortened(_text({"source": output["text"]}))
+            elif "text/plain" in output.get("data", {}) and len(output["data"]) == 1:
+                plain = _text({"source": output["data"]["text/plain"]})
+                output["data"]["text/plain"] = _shortened(plain)
+        cell["outputs"] = outputs
+    return notebook
+
+
+def _shortened(text: str) -> str:
+    lines = text.rstrip("\n").split("\n")
+    if len(lines) <= SLIDE_LINES:
+        return text
+    left_out = len(lines) - SLIDE_HEAD - SLIDE_TAIL
+    middle = f"⋮  ({left_out} lines more on the chapter's page)"
+    return "\n".join([*lines[:SLIDE_HEAD], middle, *lines[-SLIDE_TAIL:]]) + "\n"
+
+
 def _copy_reveal(out: Path, reveal: Path = REVEAL) -> None:
     """reveal.js's files that the slides load, into ``out``/reveal.js."""
     if not (reveal / "dist" / "reveal.js").is_file():
@@ -349,7 +394,8 @@ def make_site(out: Path, root: Path = ROOT, reveal: Path = REVEAL) -> Path:
         (out / "notebooks" / pages[index][0]).write_text(body, encoding="utf-8")
         back = f'<a class="back" href="../notebooks/{pages[index][0]}">← the chapter\'s page</a>'
         resources = {"metadata": {"name": titles[index]}, "back_link": back}
-        body, _ = slides.from_notebook_node(nbformat.from_dict(notebook), resources=resources)
+        deck = nbformat.from_dict(slides_notebook(notebook))
+        body, _ = slides.from_notebook_node(deck, resources=resources)
         (out / "slides" / pages[index][0]).write_text(body, encoding="utf-8")
     for target in sorted(linked):  # figures, data notes, modules the prose links to
         source = (root / "notebooks" / target).resolve()
