@@ -6,8 +6,10 @@ this module. When the test run is given a local copy (environment variable
 writes an IPython start-up file (:func:`write_startup_file`) that makes every
 notebook kernel call :func:`install` before the first cell runs.
 
-It can also check a copy by hand, and install the start-up file into an
-IPython directory (a teacher's offline classroom; see data/README.md)::
+It can also check a copy by hand, and install the start-up file into an IPython
+directory (a teacher's offline classroom; see data/README.md). By hand, a copy must also
+hold MNIST's very images and labels: a hash of its arrays is compared with MNIST's (see
+``MNIST_ARRAYS_SHA256``); any other file, MNIST with shuffled labels included, is refused::
 
     python -m mnist_series.offline_mnist path/to/mnist.npz
     python -m mnist_series.offline_mnist path/to/mnist.npz --startup ~/.ipython
@@ -23,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -43,37 +46,117 @@ LABEL_COUNTS = {
 
 
 class BadMnistCopy(ValueError):
-    """The file named as a local MNIST copy is not MNIST as Keras ships it."""
+    """The file named as a local MNIST copy cannot serve as MNIST; the message says why."""
+
+
+# What "checked" means. load_checked (the test harness, install, the start-up file) checks a
+# copy's layout: the four keys, their dtypes and shapes, read from the .npy headers before any
+# array is loaded, then the label counts. That catches another file, a damaged copy and other
+# data in MNIST's layout; it does not catch MNIST's labels shuffled against its images. The
+# command line also compares a hash of the four arrays with MNIST's (mnist_arrays_sha256),
+# and only a copy that matches is called MNIST.
+#
+# The SHA-256 of the four arrays, as mnist_arrays_sha256 computes it, of the MNIST copy the
+# project's test runs use. It depends on the arrays alone, not on how the file was zipped.
+MNIST_ARRAYS_SHA256 = "e5ea4841dd6fde90b155843179ce5756a4864227194eec7fb09d7cfc4cf702a5"
+
+
+def _layout_problems(layouts: dict, names) -> list[str]:
+    """Every way a file with members ``names``, whose arrays have ``layouts`` (key ->
+    (dtype, shape)), differs from MNIST's layout."""
+    problems = []
+    missing = [key for key in KEYS if key not in names]
+    if missing:
+        problems.append(f"missing keys {missing} (it has {sorted(names)})")
+    for key, (dtype, shape) in layouts.items():
+        if key not in KEYS:
+            continue
+        if dtype != np.uint8:
+            problems.append(f"{key} has dtype {dtype}, expected uint8")
+        if tuple(shape) != SHAPES[key]:
+            problems.append(f"{key} has shape {tuple(shape)}, expected {SHAPES[key]}")
+    return problems
 
 
 def check_arrays(arrays) -> None:
-    """Raise :class:`BadMnistCopy` listing every way ``arrays`` differ from MNIST.
+    """Raise :class:`BadMnistCopy` listing every way ``arrays`` differ from MNIST's layout
+    (keys, dtypes, shapes) and label counts.
 
     ``arrays`` maps the four key names to NumPy arrays (an open ``NpzFile``
     works too).
     """
-    problems = []
-    missing = [key for key in KEYS if key not in arrays]
-    if missing:
-        problems.append(f"missing keys {missing} (it has {sorted(arrays)})")
-    for key in KEYS:
-        if key in missing:
-            continue
-        array = arrays[key]
-        if array.dtype != np.uint8:
-            problems.append(f"{key} has dtype {array.dtype}, expected uint8")
-        if array.shape != SHAPES[key]:
-            problems.append(f"{key} has shape {array.shape}, expected {SHAPES[key]}")
-        if key in LABEL_COUNTS and array.ndim == 1 and array.dtype == np.uint8:
-            counts = tuple(int(n) for n in np.bincount(array, minlength=10))
-            if counts != LABEL_COUNTS[key]:
-                problems.append(f"{key} label counts are {counts}, expected {LABEL_COUNTS[key]}")
+    names = list(arrays.files if hasattr(arrays, "files") else arrays)
+    values = {key: arrays[key] for key in KEYS if key in names}
+    problems = [
+        f"{k} is not a NumPy array" for k, v in values.items() if not isinstance(v, np.ndarray)
+    ]
+    values = {key: value for key, value in values.items() if isinstance(value, np.ndarray)}
+    problems += _layout_problems({k: (v.dtype, v.shape) for k, v in values.items()}, names)
+    for key, expected in LABEL_COUNTS.items():
+        labels = values.get(key)
+        if labels is not None and labels.ndim == 1 and labels.dtype == np.uint8:
+            counts = tuple(int(n) for n in np.bincount(labels, minlength=10))
+            if counts != expected:
+                problems.append(f"{key} label counts are {counts}, expected {expected}")
     if problems:
         raise BadMnistCopy("; ".join(problems))
 
 
+def read_layouts(path) -> dict:
+    """Each of the KEYS arrays' (dtype, shape) in the .npz at ``path``, from the .npy
+    headers alone, and the names of all its members: ``(layouts, names)``.
+
+    Raises BadMnistCopy for a member that is not a NumPy array (an .npz may hold any file)
+    or whose header cannot be read; members other than KEYS are not opened.
+    """
+    layouts = {}
+    with zipfile.ZipFile(path) as archive:
+        members = {name.removesuffix(".npy"): name for name in archive.namelist()}
+        for key, name in members.items():
+            if key not in KEYS:
+                continue  # never opened
+            with archive.open(name) as stream:
+                try:
+                    version = np.lib.format.read_magic(stream)
+                except ValueError:
+                    _read_through(archive, name)  # a damaged member fails its CRC here
+                    raise BadMnistCopy(
+                        f"{path}: {name} is not a NumPy array (it does not start as an .npy"
+                        " file does): this is not MNIST's .npz"
+                    ) from None
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+                else:
+                    raise BadMnistCopy(f"{path}: {name} is an .npy file of version {version}")
+            layouts[key] = (dtype, shape)
+    return layouts, list(members)
+
+
+def _read_through(archive: zipfile.ZipFile, name: str) -> None:
+    """Read member ``name`` to its end in blocks: zipfile raises BadZipFile if its bytes
+    do not match the CRC recorded when it was written (a damaged copy)."""
+    with archive.open(name) as stream:
+        while stream.read(1 << 20):
+            pass
+
+
+def mnist_arrays_sha256(arrays) -> str:
+    """The SHA-256 of the four arrays: each key, dtype and shape, then its bytes."""
+    digest = hashlib.sha256()
+    for key in KEYS:
+        array = np.ascontiguousarray(arrays[key])
+        digest.update(f"{key} {array.dtype.str} {array.shape}\n".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
+
+
 def load_checked(path) -> tuple:
-    """Load ``path`` and return ``(x_train, y_train), (x_test, y_test)`` after checking it."""
+    """Load ``path`` and return ``(x_train, y_train), (x_test, y_test)`` after checking its
+    layout (keys, dtypes and shapes, from the headers, before any array is read) and label
+    counts. It does not check that the images and labels are MNIST's: see
+    :func:`mnist_arrays_sha256`."""
     path = Path(path)
     if not path.is_file():
         raise BadMnistCopy(f"{path} is not a file")
@@ -85,10 +168,16 @@ def load_checked(path) -> tuple:
             f"{path} is not an .npz file ({size:,} bytes, not a zip archive of NumPy arrays):"
             " a truncated copy, or another kind of file"
         )
+    damaged = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
     try:
+        problems = _layout_problems(*read_layouts(path))
+        if problems:
+            raise BadMnistCopy(f"{path} is not MNIST: {'; '.join(problems)}")
         with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+            arrays = {key: data[key] for key in KEYS}
+    except BadMnistCopy:
+        raise
+    except damaged as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise BadMnistCopy(f"{path} is a damaged .npz file ({reason}): copy it again") from error
     try:
@@ -196,8 +285,8 @@ def copy_into_cache(npz_path, target: Path | None = None) -> Path:
     load_checked(npz_path)
     if sha256_of(npz_path) != KERAS_SHA256:
         raise BadMnistCopy(
-            f"{npz_path} holds MNIST, but not the exact file Keras downloads (its SHA-256"
-            " differs), so Keras would delete it from its cache: serve it to the kernels"
+            f"{npz_path} is not the exact file Keras downloads (its SHA-256 differs), so"
+            " Keras would delete it from its cache: serve it to the kernels"
             " with --startup ~/.ipython instead (data/README.md)"
         )
     target = Path(target) if target else keras_cache()
@@ -241,11 +330,23 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        load_checked(args.npz)
+        (x_train, y_train), (x_test, y_test) = load_checked(args.npz)
     except BadMnistCopy as error:
         print(error, file=sys.stderr)
         return 1
-    print(f"{args.npz}: MNIST, as Keras ships it (keys, dtypes, shapes, label counts).")
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    if mnist_arrays_sha256(arrays) != MNIST_ARRAYS_SHA256:
+        print(
+            f"{args.npz} has MNIST's keys, dtypes, shapes and label counts, but other images or"
+            " labels (the arrays' SHA-256 differs from MNIST's): it is not MNIST, and the"
+            " chapters would not show their stored results; get the file again (data/README.md)",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"{args.npz}: MNIST (the keys, dtypes and shapes Keras returns, and arrays whose"
+        " SHA-256 matches MNIST's)."
+    )
     if args.cache:
         try:
             target = copy_into_cache(args.npz)
@@ -254,9 +355,19 @@ def main(argv=None) -> int:
             return 1
         print(f"Copied it to {target}: load_data() now reads it there, offline.")
     if args.startup:
-        ipython_dir = Path(args.startup).expanduser()
-        existing = ipython_dir / "profile_default" / "startup" / STARTUP_NAME
-        wanted = startup_text(args.npz, origin=str(existing))
+        return _install_startup(args)
+    return 0
+
+
+def _install_startup(args) -> int:
+    """``--startup IPYTHONDIR``: write the start-up file there, unless another is in the way."""
+    ipython_dir = Path(args.startup).expanduser()
+    if ipython_dir.exists() and not ipython_dir.is_dir():
+        print(f"--startup {ipython_dir} is a file: name an IPython directory", file=sys.stderr)
+        return 1
+    existing = ipython_dir / "profile_default" / "startup" / STARTUP_NAME
+    wanted = startup_text(args.npz, origin=str(existing))
+    try:
         if existing.is_file() and existing.read_text() != wanted and not args.force:
             print(
                 f"{existing} already exists and serves another copy or an older set-up:"
@@ -265,7 +376,12 @@ def main(argv=None) -> int:
             )
             return 1
         target = write_startup_file(ipython_dir, args.npz)
-        print(f"Wrote {target}: kernels now load MNIST from {Path(args.npz).resolve()}.")
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(f"cannot write {existing} ({reason}): name another IPython directory",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    print(f"Wrote {target}: kernels now load MNIST from {Path(args.npz).resolve()}.")
     return 0
 
 

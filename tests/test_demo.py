@@ -15,8 +15,12 @@ import io
 import json
 import os
 import socket
+import struct
+import subprocess
+import sys
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,6 +34,7 @@ from tests.browser import visit
 from tests.scripts import load_script
 
 make_digits = load_script("data/make_digits.py")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -119,14 +124,17 @@ def test_the_page_and_its_files_are_served_from_the_machine(server):
     assert b"http" not in page.replace(b"http-equiv", b""), "nothing from another host"
 
 
-def test_models_lists_the_series_and_what_to_run_for_a_missing_one(server):
+def test_models_lists_the_series_and_what_to_run_for_a_missing_one(server, models_folder):
     status, kind, body = request(server, "GET", "/models")
     models = {entry["name"]: entry for entry in json.loads(body)["models"]}
     assert status == 200 and kind.startswith("application/json")
     assert list(models) == [chapter.name for chapter in saved_models.SERIES]
     assert models["cnn"]["saved"] and models["cnn"]["missing"] is None
     assert not models["softmax"]["saved"]
-    assert "run notebooks/01_softmax_regression.ipynb" in models["softmax"]["missing"]
+    missing = models["softmax"]["missing"]
+    assert "notebooks/01_softmax_regression.ipynb" in missing
+    assert str(models_folder / "softmax.keras") in missing  # the folder it reads (--models)
+    assert "cell" not in missing  # a notebook's words, not a web page's
 
 
 @pytest.mark.parametrize("number", [0, 3, 4, 7, 8])
@@ -146,7 +154,39 @@ def test_inference_mode_gives_the_same_answer_twice(server):
 
 
 BLANK = png(Image.new("L", (280, 280), 255))
-BOMB = png(Image.new("L", (5000, 5000), 255))  # 25 million pixels in a few kB
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG's signature and header chunk announcing ``width`` x ``height`` pixels, and no
+    pixels: how a picture of any size starts."""
+    fields = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = b"IHDR" + fields
+    return (
+        b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    )
+
+
+def noise(seed=0) -> bytes:
+    return png(Image.fromarray(np.random.default_rng(seed).integers(0, 256, (280, 280), np.uint8)))
+
+
+def speckled(share=0.1, seed=0) -> bytes:
+    pixels = np.full((280, 280), 255, np.uint8)
+    pixels[np.random.default_rng(seed).random((280, 280)) < share] = 0
+    return png(Image.fromarray(pixels))
+
+
+def dotted() -> bytes:
+    """512 x 512, one ink pixel every 4 px: 16,384 marks in 1.5 kB."""
+    pixels = np.full((512, 512), 255, np.uint8)
+    pixels[::4, ::4] = 0
+    return png(Image.fromarray(pixels))
+
+
+def slab() -> bytes:
+    pixels = np.full((280, 280), 255, np.uint8)
+    pixels[20:260, 20:260] = 0
+    return png(Image.fromarray(pixels))
 
 
 @pytest.mark.parametrize(
@@ -154,19 +194,31 @@ BOMB = png(Image.new("L", (5000, 5000), 255))  # 25 million pixels in a few kB
     [
         ("/read?model=cnn", b"", 400, "no picture"),
         ("/read?model=cnn", BLANK, 422, "looks blank"),
-        ("/read?model=cnn", b"GIF89a, or so it says", 422, "not an image"),
+        ("/read?model=cnn", b"GIF89a, or so it says", 422, "not a PNG"),
         ("/read?model=cnn", drawn(2)[:300], 422, "could not be decoded"),
-        ("/read?model=cnn", BOMB, 422, "more than the 4,000,000"),
+        ("/read?model=cnn", png_header(5000, 5000), 422, "at most 1,000,000"),
+        ("/read?model=cnn", png_header(2500, 2500), 422, "at most 1,000,000"),
+        ("/read?model=cnn", png_header(10000, 10000), 422, "at most 1,000,000"),
+        ("/read?model=cnn", noise(), 422, "clear the pad"),
+        ("/read?model=cnn", speckled(), 422, "separate marks"),
+        ("/read?model=cnn", dotted(), 422, "separate marks"),
+        ("/read?model=cnn", slab(), 422, "ink covers"),
         ("/read?model=nothing", drawn(2), 404, "no model called 'nothing'"),
-        ("/read?model=softmax", drawn(2), 404, "run notebooks/01_softmax_regression.ipynb"),
+        ("/read?model=softmax", drawn(2), 404, "notebooks/01_softmax_regression.ipynb"),
         ("/read?model=cnn", b"x" * (demo.MAX_BODY + 1), 413, "at most 1,000,000"),
     ],
     ids=[
         "empty",
         "blank",
-        "not an image",
+        "not a PNG",
         "cut short",
         "bomb",
+        "2500 px a side",
+        "10000 px a side",
+        "noise",
+        "speckles",
+        "dots",
+        "slab of ink",
         "no such model",
         "not saved",
         "too large",
@@ -177,7 +229,32 @@ def test_bad_requests_get_a_clear_answer_and_the_server_goes_on(server, path, bo
     assert answer[0] == status and answer[1].startswith("text/plain"), answer
     text = answer[2].decode()
     assert says in text and text.count("\n") == 1, text
+    for phrase in ("this function", "decompression bomb", "this cell"):
+        assert phrase not in text, text
     assert request(server, "GET", "/models")[0] == 200  # still serving
+
+
+@pytest.mark.parametrize("picture", [noise(1), noise(2), speckled(0.02, 3), speckled(0.3, 4)])
+def test_random_noise_is_not_read_as_a_digit(server, picture):
+    status, _, text = request(server, "POST", "/read?model=cnn", picture)
+    assert status == 422 and text.count(b"\n") == 1, text
+
+
+def test_the_work_of_a_request_is_bounded_before_the_analysis(tmp_path, monkeypatch):
+    """Pictures refused by their size, marks or ink never reach prepare_digit."""
+
+    def analysis(*args, **kwargs):
+        raise AssertionError("prepare_digit ran on a picture the screen should refuse")
+
+    monkeypatch.setattr(demo, "prepare_digit", analysis)
+    monkeypatch.setattr(demo.Reader, "model", lambda self, name: None)
+    reader = demo.Reader(tmp_path)
+    for picture in (png_header(2000, 2000), dotted(), noise(), slab()):
+        with pytest.raises(demo.Refused) as refused:
+            reader.read("cnn", picture)
+        assert refused.value.status == 422
+    for picture in DRAWN.values():  # the sample digits pass the screen
+        demo.screen(picture)
 
 
 def test_a_body_sent_in_chunks_is_cut_off_at_the_limit(server):
@@ -204,9 +281,61 @@ def test_a_huge_body_is_refused_before_it_is_read(server):
 
 
 def test_wrong_method_and_unknown_path(server):
-    assert request(server, "GET", "/read")[0] == 405
-    status, kind, body = request(server, "GET", "/nothing/here")
-    assert status == 404 and kind.startswith("text/plain") and body == b"404 Not Found\n"
+    for method, path, status in [
+        ("GET", "/read", 405), ("POST", "/", 405), ("DELETE", "/static/demo.js", 405),
+        ("PUT", "/models", 405), ("GET", "/nothing/here", 404), ("POST", "/nothing", 404),
+    ]:  # fmt: skip
+        answer = request(server, method, path, b"x" if method != "GET" else None)
+        assert answer[0] == status and answer[1].startswith("text/plain"), (method, path, answer)
+        assert answer[2].count(b"\n") == 1 and b"<" not in answer[2], answer
+
+
+@pytest.mark.parametrize(
+    "path", ["/static/../demo.py", "/static/%2e%2e/demo.py", "/static/..%2fdemo.py",
+             "/static/%2e%2e%2f%2e%2e%2fREADME.md", "/static//etc/passwd"],
+)  # fmt: skip
+def test_paths_outside_the_page_get_one_line(server, path):
+    status, kind, body = request(server, "GET", path)
+    assert status in (403, 404) and kind.startswith("text/plain"), (path, status, body)
+    assert body.count(b"\n") == 1 and b"<" not in body and b"import" not in body, body
+
+
+def test_a_chunked_body_past_the_drain_limit_is_refused_in_one_line(server):
+    host, port = server.split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as client:
+        client.sendall(b"POST /read HTTP/1.1\r\nHost: here\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * 1_000_000
+        for _ in range(demo.DRAIN_LIMIT // len(chunk)):
+            client.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+        client.sendall(b"1\r\nx")  # one byte past the limit, and then it stops sending
+        answer = b""
+        while piece := client.recv(4096):
+            answer += piece
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413") and b"text/plain" in head, answer[:300]
+    assert body.count(b"\n") == 1 and b"at most 1,000,000" in body, body
+    assert request(server, "GET", "/models")[0] == 200
+
+
+def demo_command(*args: str):
+    """``python -m mnist_series.demo ARGS``, stopped after 60 s if it starts serving."""
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_series.demo", *args], capture_output=True, text=True,
+        timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("port", ["80999", "-1", "eighty"])
+def test_a_bad_port_is_refused_in_one_line(port):
+    done = demo_command("--port", port)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert port in done.stderr and "65535" in done.stderr
+
+
+def test_a_models_folder_that_is_not_there_is_refused_in_one_line(tmp_path):
+    done = demo_command("--models", str(tmp_path / "nowhere"))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert str(tmp_path / "nowhere") in done.stderr
 
 
 def test_a_damaged_model_is_reported_not_crashed_on(tmp_path):
@@ -215,6 +344,7 @@ def test_a_damaged_model_is_reported_not_crashed_on(tmp_path):
     with pytest.raises(demo.Refused, match="damaged") as refused:
         reader.read("mlp", drawn(1))
     assert refused.value.status == 503
+    assert str(tmp_path / "mlp.keras") in str(refused.value)  # where it is, not models/
 
 
 def test_one_model_predicts_for_one_thread_at_a_time(tmp_path, monkeypatch):
@@ -236,6 +366,7 @@ def test_one_model_predicts_for_one_thread_at_a_time(tmp_path, monkeypatch):
             return np.full((len(batch), 10), 0.1, np.float32)
 
     monkeypatch.setattr(demo.saved_models, "load", lambda name, folder: Model())
+    (tmp_path / "mlp.keras").write_bytes(b"")  # there, for the reader; loaded as Model()
     reader = demo.Reader(tmp_path)
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: reader.read("mlp", drawn(1)), range(16)))
@@ -300,7 +431,7 @@ def test_the_page_passes_on_the_servers_reason(server, browser):
     draw_in(page, 1)
     page.wait_for_function("document.body.dataset.reading === 'no'")
     status = page.locator("#status").inner_text()
-    assert "run notebooks/01_softmax_regression.ipynb" in status and "\n" not in status
+    assert "notebooks/01_softmax_regression.ipynb" in status and "\n" not in status
     assert page.locator("#digit").inner_text() == "–"
     page.locator("#model").select_option("cnn")  # choosing a saved model reads the drawing
     assert answered(page)[0] == "1" and page.locator("#status").inner_text() == ""

@@ -1,9 +1,11 @@
 """Unit tests for the offline MNIST substitution, on synthetic arrays (never real MNIST)."""
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +103,28 @@ def test_unreadable_files_get_one_line_messages(npz, tmp_path, make, message):
     assert "pickle" not in text  # NumPy's hint about pickled data would invite the wrong fix
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def command_line(*args, mnist_hash=None):
+    """Run ``python -m mnist_series.offline_mnist ARGS``; with ``mnist_hash``, that hash is
+    declared to be MNIST's (the synthetic copies here are not MNIST)."""
+    declare = f"offline_mnist.MNIST_ARRAYS_SHA256 = {mnist_hash!r}; " if mnist_hash else ""
+    script = (
+        f"import sys; from mnist_series import offline_mnist; {declare}"
+        "sys.exit(offline_mnist.main(sys.argv[1:]))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )  # fmt: skip
+
+
+def fake_hash(path) -> str:
+    with np.load(path) as data:
+        return offline_mnist.mnist_arrays_sha256(data)
+
+
 def test_startup_file_patches_keras_and_leaks_no_names(npz, tmp_path):
     startup = offline_mnist.write_startup_file(tmp_path / "ipython", npz)
     assert startup.parent.name == "startup"
@@ -144,27 +168,50 @@ def test_install_refuses_a_bad_copy(tmp_path):
 
 
 def test_command_line_check(npz, tmp_path):
-    ok = subprocess.run(
-        [sys.executable, offline_mnist.__file__, str(npz)], capture_output=True, text=True
-    )
-    assert ok.returncode == 0 and "MNIST, as Keras ships it" in ok.stdout
-    bad = subprocess.run(
-        [sys.executable, offline_mnist.__file__, str(tmp_path / "none.npz")],
-        capture_output=True,
-        text=True,
-    )
+    ok = command_line(npz, mnist_hash=fake_hash(npz))
+    assert ok.returncode == 0 and "SHA-256 matches" in ok.stdout
+    bad = command_line(tmp_path / "none.npz")
     assert bad.returncode == 1 and "is not a file" in bad.stderr
 
 
+def test_command_line_calls_only_mnist_itself_mnist(npz, tmp_path):
+    """A copy with MNIST's layout and label counts but labels shuffled against the images
+    (or any other content) is refused by the arrays' hash, in one line."""
+    declared = fake_hash(npz)
+    arrays = fake_mnist()
+    arrays["y_test"] = np.random.default_rng(0).permutation(arrays["y_test"])
+    shuffled = tmp_path / "shuffled.npz"
+    np.savez(shuffled, **arrays)
+    offline_mnist.check_arrays(arrays)  # the layout and the counts are MNIST's
+    refused = command_line(shuffled, "--cache", mnist_hash=declared)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "SHA-256 differs" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in refused.stderr
+
+
+def test_the_arrays_hash_is_that_of_the_test_runs_mnist():
+    npz = os.environ.get(offline_mnist.ENV_VAR)
+    if not npz:
+        pytest.skip(f"{offline_mnist.ENV_VAR} is not set")
+    with np.load(npz) as data:
+        assert offline_mnist.mnist_arrays_sha256(data) == offline_mnist.MNIST_ARRAYS_SHA256
+
+
 def test_command_line_installs_the_startup_file(npz, tmp_path):
-    done = subprocess.run(
-        [sys.executable, offline_mnist.__file__, str(npz), "--startup", str(tmp_path / "ipy")],
-        capture_output=True,
-        text=True,
-    )
+    done = command_line(npz, "--startup", tmp_path / "ipy", mnist_hash=fake_hash(npz))
     assert done.returncode == 0, done.stderr
     startup = tmp_path / "ipy" / "profile_default" / "startup" / "00-offline-mnist.py"
     assert str(npz.resolve()) in startup.read_text()
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_startup_pointed_at_a_file_is_refused_in_one_line(npz, tmp_path, where):
+    (tmp_path / "ipy").write_text("not a folder")
+    target = tmp_path / "ipy" if where == "a file" else tmp_path / "ipy" / "inside"
+    done = command_line(npz, "--startup", target, mnist_hash=fake_hash(npz))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and str(tmp_path / "ipy") in done.stderr
+    assert (tmp_path / "ipy").read_text() == "not a folder"
 
 
 def test_startup_file_of_another_set_up_is_kept_unless_forced(npz, tmp_path):
@@ -173,10 +220,8 @@ def test_startup_file_of_another_set_up_is_kept_unless_forced(npz, tmp_path):
     startup.write_text("# a teacher's own start-up file\n")
 
     def command(*extra):
-        return subprocess.run(
-            [sys.executable, offline_mnist.__file__, str(npz), "--startup", str(tmp_path / "ipy"),
-             *extra], capture_output=True, text=True,
-        )  # fmt: skip
+        return command_line(npz, "--startup", tmp_path / "ipy", *extra,
+                            mnist_hash=fake_hash(npz))  # fmt: skip
 
     refused = command()
     assert refused.returncode == 1 and "already exists" in refused.stderr
@@ -185,6 +230,68 @@ def test_startup_file_of_another_set_up_is_kept_unless_forced(npz, tmp_path):
     assert command("--force").returncode == 0
     assert str(npz.resolve()) in startup.read_text()
     assert command().returncode == 0  # the same set-up again: nothing to refuse
+
+
+def npz_of(path, members: dict) -> Path:
+    """An .npz (a zip) whose members hold exactly the given bytes."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def npy_header(shape, dtype=np.uint8) -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": shape}
+    )
+    return buffer.getvalue()
+
+
+def test_a_member_that_is_not_an_array_is_named(npz, tmp_path):
+    with zipfile.ZipFile(npz) as good:
+        members = {name: good.read(name) for name in good.namelist()}
+    members["x_train.npy"] = b"these are not pixels"
+    bad = npz_of(tmp_path / "bad.npz", members)
+    with pytest.raises(offline_mnist.BadMnistCopy) as caught:
+        offline_mnist.load_checked(bad)
+    assert "x_train.npy is not a NumPy array" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    done = command_line(bad)
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_shapes_and_dtypes_are_checked_before_any_array_is_read(npz, tmp_path, monkeypatch):
+    """A small file that announces a huge array is refused from its header alone."""
+    with zipfile.ZipFile(npz) as good:
+        members = {name: good.read(name) for name in good.namelist()}
+    members["x_train.npy"] = npy_header((300_000_000,)) + b"\x00" * 1000
+    members["y_test.npy"] = npy_header((10000,), np.float64) + b"\x00" * 1000
+    bad = npz_of(tmp_path / "huge.npz", members)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("np.load was called before the layout was checked")
+
+    monkeypatch.setattr(offline_mnist.np, "load", no_reading)
+    with pytest.raises(offline_mnist.BadMnistCopy) as caught:
+        offline_mnist.load_checked(bad)
+    message = str(caught.value)
+    assert "x_train has shape (300000000,)" in message and "y_test has dtype float64" in message
+
+
+def test_cache_takes_only_the_file_keras_downloads(npz, tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    cached = tmp_path / "keras" / "datasets" / "mnist.npz"
+    assert offline_mnist.keras_cache() == cached
+    refused = command_line(npz, "--cache", mnist_hash=fake_hash(npz))
+    assert refused.returncode == 1 and not cached.exists()
+    assert "its SHA-256 differs" in refused.stderr and "--startup" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    # Keras's own file (here: a copy whose hash we declare to be Keras's) goes in.
+    monkeypatch.setattr(offline_mnist, "KERAS_SHA256", offline_mnist.sha256_of(npz))
+    assert offline_mnist.copy_into_cache(npz) == cached
+    assert cached.read_bytes() == npz.read_bytes()
+    assert [p.name for p in cached.parent.iterdir()] == ["mnist.npz"]  # no partial file left
 
 
 def test_serve_to_kernels_points_ipython_at_the_startup_file(npz, monkeypatch):
@@ -213,22 +320,3 @@ def test_startup_file_needs_nothing_from_the_repo_and_names_a_moved_copy(npz, tm
     assert "\n" not in message
     assert f"the local MNIST copy {npz} is gone (moved or deleted)" in message
     assert str(startup) in message and "--force" in message
-
-
-def test_cache_takes_only_the_file_keras_downloads(npz, tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    cached = tmp_path / "keras" / "datasets" / "mnist.npz"
-    assert offline_mnist.keras_cache() == cached
-    refused = subprocess.run(
-        [sys.executable, offline_mnist.__file__, str(npz), "--cache"],
-        capture_output=True,
-        text=True,
-    )
-    assert refused.returncode == 1 and not cached.exists()
-    assert "its SHA-256 differs" in refused.stderr and "--startup" in refused.stderr
-    assert len(refused.stderr.strip().splitlines()) == 1
-    # Keras's own file (here: a copy whose hash we declare to be Keras's) goes in.
-    monkeypatch.setattr(offline_mnist, "KERAS_SHA256", offline_mnist.sha256_of(npz))
-    assert offline_mnist.copy_into_cache(npz) == cached
-    assert cached.read_bytes() == npz.read_bytes()
-    assert [p.name for p in cached.parent.iterdir()] == ["mnist.npz"]  # no partial file left

@@ -150,3 +150,71 @@ def test_slides_present_each_chapter_without_its_solutions(site, browser):
 def test_without_reveal_js_the_site_says_how_to_get_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="npm ci"):
         classroom.make_site(tmp_path / "site", reveal=tmp_path / "no_reveal")
+
+
+def test_the_home_page_numbers_each_chapter_once():
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    titles = [json.loads(p.read_text())["cells"][0]["source"][0].lstrip("# ").strip()
+              for p in paths]  # fmt: skip
+    pages = [(f"{p.stem}.html", title) for p, title in zip(paths, titles, strict=True)]
+    home = classroom._home_page(pages, paths, {})
+    rows = re.findall(r"<tr>(.*?)</tr>", home, re.DOTALL)[1:]  # after the header row
+    assert len(rows) == len(paths)
+    for row, title in zip(rows, titles, strict=True):
+        cells = [re.sub(r"<[^>]+>", "", cell).strip()
+                 for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]  # fmt: skip
+        number = re.match(r"\d+", title).group(0)
+        shown = " ".join(cells)
+        assert len(re.findall(rf"(?<![\d.]){number}(?![\d.%])", shown.split("%")[0])) == 1, cells
+
+
+# Every slide of a deck, shown in turn: the height of its content (its scroll height, times the
+# zoom it was given) in the frame's pixels, and the frame's size.
+MEASURE_SLIDES = """async () => {
+  const sizes = [];
+  for (const slide of Reveal.getSlides()) {
+    const {h, v} = Reveal.getIndices(slide);
+    Reveal.slide(h, v);
+    await new Promise(done => setTimeout(done, 50));
+    if (window.MathJax && MathJax.Hub) {
+      await new Promise(done => MathJax.Hub.Queue(done));  // typeset, then fitted
+    }
+    const zoom = parseFloat(getComputedStyle(slide).zoom) || 1;
+    sizes.push({slide: `${h}/${v}`, height: slide.scrollHeight * zoom, zoom: zoom});
+  }
+  const config = Reveal.getConfig();
+  return {width: config.width, height: config.height, sizes: sizes};
+}"""
+
+
+def test_every_slide_fits_the_frame(site, browser):
+    """No slide is taller than reveal.js's 960 x 700 frame, as a projector shows it: long
+    outputs are shortened, and what is still too tall is zoomed out, at most to half size."""
+    site_dir, base = site
+    too_tall = []
+    for name in pages_of(site_dir, "slides")[1:]:
+        page, problems = visit(browser, base + name)
+        page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=10_000)
+        measured = page.evaluate(MEASURE_SLIDES)
+        assert (measured["width"], measured["height"]) == (960, 700), name
+        too_tall += [
+            f"{name} #/{size['slide']}: {size['height']:.0f} px at zoom {size['zoom']:.2f}"
+            for size in measured["sizes"]
+            if size["height"] > measured["height"] + 1 or size["zoom"] < 0.5
+        ]
+        assert not problems, f"{name}: {problems}"
+        page.close()
+    assert not too_tall, too_tall
+
+
+def test_long_outputs_are_shortened_on_slides():
+    log = [f"Epoch {n}/20\n" for n in range(1, 21)]
+    notebook = {"cells": [{"cell_type": "code", "source": "fit()", "metadata": {},
+                           "outputs": [{"output_type": "stream", "name": "stdout", "text": line}
+                                       for line in log]}]}  # fmt: skip
+    outputs = classroom.slides_notebook(notebook)["cells"][0]["outputs"]
+    assert len(outputs) == 1
+    lines = outputs[0]["text"].splitlines()
+    assert len(lines) <= classroom.SLIDE_LINES
+    assert lines[0] == "Epoch 1/20" and lines[-1] == "Epoch 20/20"
+    assert len(notebook["cells"][0]["outputs"]) == 20  # the chapter's page keeps them all
