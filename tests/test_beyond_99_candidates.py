@@ -1,4 +1,4 @@
-"""The candidate script: its "nb5_p006" candidate is notebook 5's recipe, and its report."""
+"""The candidate script for notebook 5's earlier Adam recipe: its candidates and its report."""
 
 import json
 
@@ -6,13 +6,6 @@ import pytest
 
 from benchmarks import beyond_99_candidates as candidates
 from mnist_series import recipes
-
-
-def test_the_nb5_p006_candidate_is_the_notebooks_recipe():
-    recipe = recipes.recipe("cnn_plus")
-    model = candidates.compiled("nb5_p006", recipe.steps_per_epoch())
-    assert recipes.differences(model, recipe, trained=False) == []
-    assert candidates.CANDIDATES["nb5_p006"]["batch"] == recipe.batch_size
 
 
 def test_the_nb5_candidate_keeps_the_rate_its_runs_were_measured_with():

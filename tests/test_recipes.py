@@ -7,7 +7,13 @@ from mnist_series import recipes, saved_models, series
 from tests import nbharness
 
 # Parameter counts that the notebooks print in their model summaries.
-PARAMETERS = {"softmax": 7_850, "mlp": 118_282, "dropout_mlp": 118_282, "cnn": 34_826}
+PARAMETERS = {
+    "softmax": 7_850,
+    "mlp": 118_282,
+    "dropout_mlp": 118_282,
+    "cnn": 34_826,
+    "cnn_plus": 75_866,
+}
 
 
 def test_every_chapter_model_has_one_recipe_and_every_recipe_a_chapter():
@@ -41,9 +47,12 @@ def test_the_schedule_follows_epochs_batches_and_images():
     config = cnn.build().optimizer.get_config()["learning_rate"]["config"]
     assert config["decay_steps"] == 12 * 188  # ceil(48,000 / 256) batches a epoch
     plus = recipes.recipe("cnn_plus").build(images=2000).optimizer.get_config()
-    assert plus["learning_rate"]["config"]["warmup_steps"] == 16  # ceil(2,000 / 128)
-    assert plus["learning_rate"]["config"]["warmup_target"] == pytest.approx(0.006)
-    assert plus["learning_rate"]["config"]["initial_learning_rate"] == pytest.approx(0.0002)
+    # one cycle over 9 epochs of ceil(2,000 / 128) = 16 batches: 21 steps up, 123 down
+    assert plus["learning_rate"]["config"]["warmup_steps"] == 21
+    assert plus["learning_rate"]["config"]["decay_steps"] == 123
+    assert plus["learning_rate"]["config"]["warmup_target"] == pytest.approx(0.1)
+    assert plus["learning_rate"]["config"]["initial_learning_rate"] == 0.0
+    assert plus["nesterov"] and plus["weight_decay"] == pytest.approx(5e-4)
 
 
 def dropout_mlp(rate=0.2):
