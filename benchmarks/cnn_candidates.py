@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from mnist_series import recipes, series
-from mnist_series.machine import cpu_model
+from tools.machine import cpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
 NB4 = recipes.recipe("cnn")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_series.machine import cpu_model
+from tools.machine import cpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -63,8 +63,8 @@ from datetime import date
 from pathlib import Path
 
 from mnist_series import offline_mnist, recipes, series
-from mnist_series.machine import backend_version, cpu_model
 from mnist_series.recipes import Recipe
+from tools.machine import backend_version, cpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
 

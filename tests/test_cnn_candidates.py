@@ -4,11 +4,14 @@ import json
 
 from benchmarks import cnn_candidates as candidates
 from mnist_series import recipes
+from tools import recipe_check
 
 
 def test_the_nb4_candidate_is_the_notebooks_recipe_and_the_others_change_only_numbers():
     recipe = recipes.recipe("cnn")
-    assert recipes.differences(candidates.CANDIDATES["nb4"].build(), recipe, trained=False) == []
+    assert (
+        recipe_check.differences(candidates.CANDIDATES["nb4"].build(), recipe, trained=False) == []
+    )
     for name, each in candidates.CANDIDATES.items():
         assert each.network is recipe.network, name
         assert (each.optimizer.kind, each.optimizer.schedule) == ("Adam", "cosine"), name

@@ -21,8 +21,8 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
-from mnist_series import classroom
 from tests.browser import visit
+from tools import classroom
 
 ROOT = Path(__file__).resolve().parent.parent
 

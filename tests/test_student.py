@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mnist_series import classroom, offline_mnist
+from mnist_series import offline_mnist
+from tools import classroom
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -213,7 +214,7 @@ def test_the_command_refuses_in_one_line(tmp_path):
     project = git_project(tmp_path / "project")
     for what in ("student", "site"):
         done = subprocess.run(
-            [sys.executable, "-m", "mnist_series.classroom", what, "."],
+            [sys.executable, "-m", "tools.classroom", what, "."],
             cwd=project / "notebooks", capture_output=True, text=True,
             env=dict(os.environ, PYTHONPATH=str(ROOT)),
         )  # fmt: skip

@@ -1,6 +1,6 @@
 """The series for a class: student copies, and the chapters as a static site.
 
-``make student`` (``python -m mnist_series.classroom student student``) writes a
+``make student`` (``python -m tools.classroom student student``) writes a
 folder that a teacher can hand out as it is or as the zip beside it:
 
 - ``notebooks/``: every chapter with its outputs cleared and its *Solutions*
@@ -10,14 +10,15 @@ folder that a teacher can hand out as it is or as the zip beside it:
   (offline data), the benchmark reports the chapters cite, ``LICENSE``, ``requirements.txt``
   and ``pyproject.toml``;
 - a ``Makefile`` of its own (``templates/student_kit/Makefile``) that offers only what works
-  in the kit: ``make lab`` (set up ``.venv`` on TensorFlow and open JupyterLab) and
-  ``make setup``. The repository's own Makefile (tests, site, other backends) is not shipped.
+  in the kit: ``make lab`` (set up ``.venv`` on TensorFlow and open JupyterLab),
+  ``make setup`` and ``make demo`` (the draw-a-digit page). The repository's own Makefile
+  (tests, site, other backends) is not shipped, nor the maintainers' ``tools`` package.
 
 The copies' prose says nothing of what the kit leaves out: clauses about the worked
 solutions and parentheses that name a ``make`` command the kit does not offer are taken out
 of the markdown, and the run times the chapters state are called upper bounds.
 
-``make site`` (``python -m mnist_series.classroom site site``) renders the stored
+``make site`` (``python -m tools.classroom site site``) renders the stored
 chapters with nbconvert and the template in ``templates/mnist_site/`` into a folder
 that works offline: a home page, one page per chapter with navigation, the figures,
 MathJax from jupyter-server-mathjax, and the worked solutions folded; and each chapter as
@@ -47,7 +48,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import ROOT
 
 SOLUTIONS_HEADING = "## Solutions"
 # The exercises' closing paragraph points to the folded solutions; a student copy has none.
@@ -68,7 +69,7 @@ SOLUTION_SENTENCE = re.compile(r"[^.!?\n]*\bsolutions?\b[^.!?\n]*[.!?]? ?", re.I
 # A parenthesis that names a make command, such as "(`make lab BACKEND=jax` ...)".
 MAKE_ASIDE = re.compile(r" ?\([^()\n]*`make [^`]*`[^()\n]*\)")
 # What the kit's Makefile offers (templates/student_kit/Makefile).
-KIT_COMMANDS = ("make lab", "make setup")
+KIT_COMMANDS = ("make lab", "make setup", "make demo")
 # What the chapters need beside them, relative to the project's root.
 KIT = ["mnist_series", "images", "data/digits", "data/README.md", "requirements.txt",
        "requirements-common.txt", "LICENSE", "pyproject.toml"]  # fmt: skip
