@@ -28,11 +28,9 @@ __all__ = [
     "recipe",
     "dense_net",
     "small_cnn",
-    "bn_cnn",
     "deep_bn_cnn",
     "keras_example_cnn",
     "chollet_cnn",
-    "warmup_cosine",
     "one_cycle",
 ]
 
@@ -104,45 +102,6 @@ def chollet_cnn():
     )  # fmt: skip
 
 
-def bn_cnn(widths=(16, 64, 128), shift=0.1, turn=0.03, stride=1, zoom=0.0):
-    """Notebook 5's network: augmentation, convolution + batch norm blocks, global pooling.
-
-    ``shift`` and ``turn`` set the random translation and rotation (0: none), ``zoom``
-    a random zoom in or out by up to that fraction (0, the notebook's: none); the
-    last block has no padding and no pooling. ``stride=2`` makes the first
-    convolution stride instead of pooling after it (a candidate in
-    ``benchmarks/beyond_99_candidates.py``). On JAX the augmentation is compiled with
-    the rest (``training.let_jax_compile``), as in the notebook.
-    """
-    import keras
-
-    from mnist_series.training import let_jax_compile
-
-    layers = keras.layers
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = inputs
-    if shift:
-        x = layers.RandomTranslation(shift, shift, fill_mode="constant")(x)
-    if turn:
-        x = layers.RandomRotation(turn, fill_mode="constant")(x)
-    if zoom:
-        x = layers.RandomZoom(zoom, fill_mode="constant")(x)
-    for block, filters in enumerate(widths):
-        last = block == len(widths) - 1
-        strides = stride if block == 0 else 1
-        x = layers.Conv2D(
-            filters, kernel_size=3, strides=strides, padding="valid" if last else "same",
-            use_bias=False,
-        )(x)  # fmt: skip
-        x = layers.BatchNormalization()(x)
-        x = layers.Activation("relu")(x)
-        if not last and strides == 1:
-            x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(0.2)(x)
-    return let_jax_compile(keras.Model(inputs, layers.Dense(10, activation="softmax")(x)))
-
-
 def deep_bn_cnn(shift=0.1, turn=0.03):
     """Notebook 5's network: augmentation, five 3 x 3 convolutions with batch norm, flatten.
 
@@ -171,18 +130,6 @@ def deep_bn_cnn(shift=0.1, turn=0.03):
 # ---------------------------------------------------------------- optimizers
 
 
-def warmup_cosine(peak: float, epochs: int, steps_per_epoch: int):
-    """One epoch of warm-up from peak / 30 to ``peak``, then cosine decay to 0 (notebook 5)."""
-    import keras
-
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=peak / 30,
-        warmup_target=peak,
-        warmup_steps=steps_per_epoch,
-        decay_steps=(epochs - 1) * steps_per_epoch,
-    )
-
-
 def one_cycle(peak: float, steps: int, warmup: float = 0.15):
     """A straight climb from 0 to ``peak`` over ``warmup`` of the steps, then a cosine to 0."""
     import keras
@@ -202,7 +149,7 @@ class Optimizer:
 
     kind: str  # a class of keras.optimizers: "SGD", "Adam", "Adadelta", "RMSprop"
     rate: float | None = None  # the (peak) learning rate; None: the class's default
-    # "cosine": decay to 0; "warmup_cosine": see warmup_cosine(); "one_cycle": see one_cycle()
+    # "cosine": decay to 0; "one_cycle": see one_cycle()
     schedule: str = "constant"
     momentum: float = 0.0  # SGD only
     nesterov: bool = False  # SGD only
@@ -220,8 +167,6 @@ class Optimizer:
             options["learning_rate"] = keras.optimizers.schedules.CosineDecay(
                 initial_learning_rate=self.rate, decay_steps=epochs * steps_per_epoch
             )
-        elif self.schedule == "warmup_cosine":
-            options["learning_rate"] = warmup_cosine(self.rate, epochs, steps_per_epoch)
         elif self.schedule == "one_cycle":
             options["learning_rate"] = one_cycle(self.rate, epochs * steps_per_epoch)
         elif self.rate is not None:
