@@ -98,18 +98,6 @@ def test_environment_variable_moves_the_models_folder(tmp_path, monkeypatch):
     assert saved_models.models_dir() == saved_models.MODELS_DIR
 
 
-def test_series_is_listed_once():
-    from mnist_series import series
-
-    # The models notebook 6 compares, in the order of the series, named nowhere else.
-    assert [c.name for c in saved_models.SERIES] == [
-        "softmax", "mlp", "dropout_mlp", "cnn", "cnn_plus"
-    ]  # fmt: skip
-    assert [c.notebook for c in series.CHAPTERS] == sorted(
-        path.name for path in (ROOT / "notebooks").glob("*.ipynb")
-    )
-
-
 def zip_of(files: dict) -> bytes:
     import io
     import zipfile
