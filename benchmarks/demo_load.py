@@ -33,9 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tools import ROOT
 from tools.machine import cpu_model
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def drawn_digits() -> list[tuple[int, bytes]]:

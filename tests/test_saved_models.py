@@ -2,13 +2,11 @@
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 
 from mnist_series import saved_models
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.scripts import ROOT
 
 
 def test_every_chapter_names_a_notebook_of_the_series():

@@ -22,9 +22,8 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 
 from tests.browser import visit
+from tests.scripts import ROOT
 from tools import classroom
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

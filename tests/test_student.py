@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from mnist_series import offline_mnist
+from tests.scripts import ROOT
 from tools import classroom
 
-ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 

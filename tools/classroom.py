@@ -73,7 +73,8 @@ KIT_COMMANDS = ("make lab", "make setup", "make demo")
 # What the chapters need beside them, relative to the project's root.
 KIT = ["mnist_series", "images", "data/digits", "data/README.md", "requirements.txt",
        "requirements-common.txt", "LICENSE", "pyproject.toml"]  # fmt: skip
-KIT_MAKEFILE = Path(__file__).resolve().parent / "templates" / "student_kit" / "Makefile"
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # nbconvert's and the kit's
+KIT_MAKEFILE = TEMPLATES / "student_kit" / "Makefile"
 CITED_REPORT = re.compile(r"\bbenchmarks/[\w-]+\.md\b")  # a benchmark report a chapter cites
 LEFT_OUT = shutil.ignore_patterns("__pycache__", "*.pyc", "make_*.py", "*.egg-info")
 # The file a builder leaves in its folder, naming the builder: only a folder with it is replaced.
@@ -240,7 +241,6 @@ def _readme() -> str:
 
 # ---------------------------------------------------------------- the site
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 MATHJAX = "../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"  # the site's own
 REVEAL = ROOT / "node_modules" / "reveal.js"  # npm ci (package-lock.json pins the version)
 REVEAL_PARTS = ["dist", "plugin/notes", "LICENSE", "package.json"]  # what the slides load
