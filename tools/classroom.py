@@ -7,8 +7,8 @@ folder that a teacher can hand out as it is or as the zip beside it:
   section left out; the exercises, and every other cell, stay as they are;
 - what the chapters need to run: the ``mnist_series`` package, the figures in
   ``images/``, the sample digits in ``data/digits/`` with ``data/README.md``
-  (offline data), the benchmark reports the chapters cite, ``LICENSE``, ``requirements.txt``
-  and ``pyproject.toml``;
+  (offline data), the benchmark reports and experiment records the chapters cite,
+  ``LICENSE``, ``requirements.txt`` and ``pyproject.toml``;
 - a ``Makefile`` of its own (``templates/student_kit/Makefile``) that offers only what works
   in the kit: ``make lab`` (set up ``.venv`` on TensorFlow and open JupyterLab),
   ``make setup`` and ``make demo`` (the draw-a-digit page). The repository's own Makefile
@@ -75,7 +75,8 @@ KIT = ["mnist_series", "images", "data/digits", "data/README.md", "requirements.
        "requirements-common.txt", "LICENSE", "pyproject.toml"]  # fmt: skip
 TEMPLATES = Path(__file__).resolve().parent / "templates"  # nbconvert's and the kit's
 KIT_MAKEFILE = TEMPLATES / "student_kit" / "Makefile"
-CITED_REPORT = re.compile(r"\bbenchmarks/[\w-]+\.md\b")  # a benchmark report a chapter cites
+# A benchmark report or an experiment's record that a chapter cites.
+CITED_REPORT = re.compile(r"\b(?:benchmarks/[\w-]+|experiments/[\w.-]+/[\w-]+)\.md\b")
 LEFT_OUT = shutil.ignore_patterns("__pycache__", "*.pyc", "make_*.py", "*.egg-info")
 # The file a builder leaves in its folder, naming the builder: only a folder with it is replaced.
 MARKER = ".made-by-mnist-series"
