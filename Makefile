@@ -107,12 +107,12 @@ SMOKE := $(sort $(wildcard notebooks/0[012]_*.ipynb)) tests/test_training.py
 smoke: dev-setup
 	$(BIN)/python -m pytest -n 2 $(CELL_TIMEOUT) $(SMOKE)
 
-# Student copies and the site, for a class: see mnist_series/classroom.py.
+# Student copies and the site, for a class: see tools/classroom.py.
 student: dev-setup
-	$(BIN)/python -m mnist_series.classroom student student
+	$(BIN)/python -m tools.classroom student student
 
 site: dev-setup $(REVEAL)
-	$(BIN)/python -m mnist_series.classroom site site
+	$(BIN)/python -m tools.classroom site site
 
 # Draw a digit and watch the saved models read it (see mnist_series/demo.py).
 demo: setup

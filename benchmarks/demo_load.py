@@ -33,9 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_series.machine import cpu_model
-
-ROOT = Path(__file__).resolve().parent.parent
+from tools import ROOT
+from tools.machine import cpu_model
 
 
 def drawn_digits() -> list[tuple[int, bytes]]:

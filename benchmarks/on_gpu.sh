@@ -9,7 +9,7 @@
 #   .gpu/mnist.npz   the MNIST copy the tests use (../shared/data/mnist.npz), never committed
 #
 # Output goes to $OUT (default /tmp/gpu-out): machine.txt, notebooks.log, notebooks-gpu.md
-# (run_notebooks.py's table) and seeds.log. KERAS_BACKEND picks the backend (default jax),
+# (tools/run_notebooks.py's table) and seeds.log. KERAS_BACKEND picks the backend (default jax),
 # NOTEBOOKS the notebooks (default all; none: only the seeds), SEEDS notebook 5's seeds, and
 # DEADLINE_S (default 520 s after the start) the time after which no further seed is started.
 set -u
@@ -31,12 +31,12 @@ deadline=${DEADLINE_S:-520}
     date -u
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
     lscpu | grep -E "^Model name|^CPU\(s\)"
-    python3 -c "import keras; from mnist_series.machine import gpu_model, backend_version
+    python3 -c "import keras; from tools.machine import gpu_model, backend_version
 print('Keras', keras.__version__, 'on', backend_version(), 'computing on', gpu_model())"
 } 2>&1 | tee "$out/machine.txt"
 
 if [ "${NOTEBOOKS:-}" != none ]; then
-    python3 benchmarks/run_notebooks.py ${NOTEBOOKS:-} --timeout 240 --out /tmp/gpu-run \
+    python3 -m tools.run_notebooks ${NOTEBOOKS:-} --timeout 240 --out /tmp/gpu-run \
         --table "$out/notebooks-gpu.md" 2>&1 | tee "$out/notebooks.log"
 fi
 
@@ -49,7 +49,7 @@ for seed in ${SEEDS:-42 1 2 3 4 5 6 7}; do
         break
     fi
     start=$SECONDS
-    python3 benchmarks/run_notebooks.py notebooks/05_beyond_99.ipynb --timeout 240 \
+    python3 -m tools.run_notebooks notebooks/05_beyond_99.ipynb --timeout 240 \
         --seeds "$seed" 2>&1 | grep -E "seed|Error|error" | tee -a "$out/seeds.log"
     last=$(( SECONDS - start ))
 done

@@ -63,11 +63,9 @@ from datetime import date
 from pathlib import Path
 
 from mnist_series import offline_mnist, recipes, series
-from mnist_series.machine import backend_version, cpu_model
 from mnist_series.recipes import Recipe
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from tools import ROOT
+from tools.machine import backend_version, cpu_model
 
 # Every recipe, ours and the classics, comes from the one table in mnist_series/recipes.py:
 # this script builds no model of its own.
@@ -546,7 +544,7 @@ def main(argv=None) -> int:
         parser.error(f"--only takes some of {sorted(known)}")
     if args.keep and (not args.only or args.quick):
         parser.error("--keep goes with --only, in a full run")
-    out = args.out or (Path(__file__).resolve().parent if not args.quick else None)
+    out = args.out or (ROOT / "benchmarks" if not args.quick else None)
     results = []
     for key in dict.fromkeys(r.key for r in chosen):  # the models, in the table's order
         group = [r for r in chosen if r.key == key]
@@ -590,7 +588,7 @@ def side_by_side(args, parser) -> int:
     if args.keep:
         parser.error("--keep goes with --only, in a full run without --backends")
     chosen = [r for r in RECIPES if r.who == "ours" and (not args.only or r.key in args.only)]
-    out = args.out or (Path(__file__).resolve().parent if not args.quick else None)
+    out = args.out or (ROOT / "benchmarks" if not args.quick else None)
     results = []
     for recipe in chosen:
         print(f"{recipe.key}: {recipe.label}, on {', '.join(args.backends)} in turns", flush=True)

@@ -6,13 +6,10 @@ the main model of each chapter (``who="ours"``) and the classic recipes that
 ``benchmarks/time_to_accuracy.py`` compares them with; the benchmark builds
 every model from here and defines none of its own.
 
-The notebooks still write their main model, ``compile`` and ``fit`` out in full:
-those lines are what a chapter teaches. What ties each notebook to its recipe is a
-check in the test run (``tests/nbharness.py``): when a notebook saves its model,
-:func:`differences` compares the saved file with the recipe (the layers in order
-with their settings, the optimizer and its schedule, the loss, and the number of
-training steps taken, which is epochs x batches per epoch) and the cell that
-saved it fails if anything differs.
+Notebook 7 builds notebook 4's CNN from here (:func:`small_cnn`). The other notebooks
+write their main model, ``compile`` and ``fit`` out in full, since those lines are what a
+chapter teaches; the test run checks each model a notebook saves against its row here
+(``tools/recipe_check.py``).
 
 Keras is imported only when a model or optimizer is built.
 """
@@ -31,13 +28,10 @@ __all__ = [
     "recipe",
     "dense_net",
     "small_cnn",
-    "bn_cnn",
     "deep_bn_cnn",
     "keras_example_cnn",
     "chollet_cnn",
-    "warmup_cosine",
     "one_cycle",
-    "differences",
 ]
 
 TRAINING_IMAGES = {"48k": 48_000, "60k": 60_000}  # 48k: the last 12,000 are held out
@@ -108,45 +102,6 @@ def chollet_cnn():
     )  # fmt: skip
 
 
-def bn_cnn(widths=(16, 64, 128), shift=0.1, turn=0.03, stride=1, zoom=0.0):
-    """Notebook 5's network: augmentation, convolution + batch norm blocks, global pooling.
-
-    ``shift`` and ``turn`` set the random translation and rotation (0: none), ``zoom``
-    a random zoom in or out by up to that fraction (0, the notebook's: none); the
-    last block has no padding and no pooling. ``stride=2`` makes the first
-    convolution stride instead of pooling after it (a candidate in
-    ``benchmarks/beyond_99_candidates.py``). On JAX the augmentation is compiled with
-    the rest (``training.let_jax_compile``), as in the notebook.
-    """
-    import keras
-
-    from mnist_series.training import let_jax_compile
-
-    layers = keras.layers
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = inputs
-    if shift:
-        x = layers.RandomTranslation(shift, shift, fill_mode="constant")(x)
-    if turn:
-        x = layers.RandomRotation(turn, fill_mode="constant")(x)
-    if zoom:
-        x = layers.RandomZoom(zoom, fill_mode="constant")(x)
-    for block, filters in enumerate(widths):
-        last = block == len(widths) - 1
-        strides = stride if block == 0 else 1
-        x = layers.Conv2D(
-            filters, kernel_size=3, strides=strides, padding="valid" if last else "same",
-            use_bias=False,
-        )(x)  # fmt: skip
-        x = layers.BatchNormalization()(x)
-        x = layers.Activation("relu")(x)
-        if not last and strides == 1:
-            x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(0.2)(x)
-    return let_jax_compile(keras.Model(inputs, layers.Dense(10, activation="softmax")(x)))
-
-
 def deep_bn_cnn(shift=0.1, turn=0.03):
     """Notebook 5's network: augmentation, five 3 x 3 convolutions with batch norm, flatten.
 
@@ -175,18 +130,6 @@ def deep_bn_cnn(shift=0.1, turn=0.03):
 # ---------------------------------------------------------------- optimizers
 
 
-def warmup_cosine(peak: float, epochs: int, steps_per_epoch: int):
-    """One epoch of warm-up from peak / 30 to ``peak``, then cosine decay to 0 (notebook 5)."""
-    import keras
-
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=peak / 30,
-        warmup_target=peak,
-        warmup_steps=steps_per_epoch,
-        decay_steps=(epochs - 1) * steps_per_epoch,
-    )
-
-
 def one_cycle(peak: float, steps: int, warmup: float = 0.15):
     """A straight climb from 0 to ``peak`` over ``warmup`` of the steps, then a cosine to 0."""
     import keras
@@ -206,7 +149,7 @@ class Optimizer:
 
     kind: str  # a class of keras.optimizers: "SGD", "Adam", "Adadelta", "RMSprop"
     rate: float | None = None  # the (peak) learning rate; None: the class's default
-    # "cosine": decay to 0; "warmup_cosine": see warmup_cosine(); "one_cycle": see one_cycle()
+    # "cosine": decay to 0; "one_cycle": see one_cycle()
     schedule: str = "constant"
     momentum: float = 0.0  # SGD only
     nesterov: bool = False  # SGD only
@@ -224,8 +167,6 @@ class Optimizer:
             options["learning_rate"] = keras.optimizers.schedules.CosineDecay(
                 initial_learning_rate=self.rate, decay_steps=epochs * steps_per_epoch
             )
-        elif self.schedule == "warmup_cosine":
-            options["learning_rate"] = warmup_cosine(self.rate, epochs, steps_per_epoch)
         elif self.schedule == "one_cycle":
             options["learning_rate"] = one_cycle(self.rate, epochs * steps_per_epoch)
         elif self.rate is not None:
@@ -329,101 +270,3 @@ def recipe(key: str, who: str = "ours") -> Recipe:
             return each
     known = sorted({(each.key, each.who) for each in RECIPES})
     raise KeyError(f"no recipe ({key!r}, {who!r}); known: {known}")
-
-
-# ---------------------------------------------------------------- the check
-
-
-def _without_names(value):
-    """A config with every ``name`` (and the build-time shapes) left out, recursively."""
-    if isinstance(value, dict):
-        return {
-            key: _without_names(item)
-            for key, item in value.items()
-            if key not in ("name", "build_config")
-        }
-    if isinstance(value, list | tuple):
-        return [_without_names(item) for item in value]
-    return value
-
-
-def _layers(model) -> list:
-    import keras
-
-    found = [
-        (type(layer).__name__, _without_names(layer.get_config()))
-        for layer in model.layers
-        if not isinstance(layer, keras.layers.InputLayer)
-    ]
-    return [("input", list(model.input_shape))] + found
-
-
-def _first_difference(ours, theirs, where: str = "") -> str:
-    """Where two configs first differ, as ``path: a != b``."""
-    if isinstance(ours, dict) and isinstance(theirs, dict):
-        for key in [*ours, *(k for k in theirs if k not in ours)]:
-            if ours.get(key, "<missing>") != theirs.get(key, "<missing>"):
-                return _first_difference(
-                    ours.get(key, "<missing>"), theirs.get(key, "<missing>"), f"{where}.{key}"
-                )
-    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
-        for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
-            if a != b:
-                return _first_difference(a, b, f"{where}[{index}]")
-    return f"{where.lstrip('.') or 'value'}: {_shown(ours)} != {_shown(theirs)}"
-
-
-def _shown(value) -> str:
-    """A value as a message shows it: floats without float32's tail (0.4, not 0.4000000059)."""
-    return f"{value:.7g}" if isinstance(value, float) else repr(value)
-
-
-def differences(
-    model, expected: Recipe, images: int | None = None, trained: bool = True
-) -> list[str]:
-    """How a trained, compiled model (e.g. one loaded from models/) differs from ``expected``.
-
-    Compared: the layers in order (type and settings; layer names ignored), the
-    optimizer and its learning-rate schedule, the loss, and the optimizer's step
-    count, which must be epochs x batches per epoch (``trained=False``: not checked,
-    for a model that has not been trained yet). An empty list: it is the recipe.
-    """
-    reference = expected.build(images)
-    found = []
-    ours, theirs = _layers(model), _layers(reference)
-    if len(ours) != len(theirs):
-        found.append(
-            f"layers: {[kind for kind, _ in ours]} != recipe's {[kind for kind, _ in theirs]}"
-        )
-    else:
-        for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
-            if a[0] != b[0]:
-                found.append(f"layer {index}: {a[0]} != recipe's {b[0]}")
-            elif a != b:
-                found.append(f"layer {index} ({a[0]}): {_first_difference(a[1], b[1])}")
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is None:
-        return found + ["the model was saved without compiling: no optimizer to compare"]
-    kinds = type(optimizer).__name__, type(reference.optimizer).__name__
-    if kinds[0] != kinds[1]:
-        found.append(f"optimizer: {kinds[0]} != recipe's {kinds[1]}")
-    else:
-        a = _without_names(optimizer.get_config())
-        b = _without_names(reference.optimizer.get_config())
-        if a != b:
-            found.append(f"optimizer {kinds[0]}: {_first_difference(a, b)}")
-    a = _without_names(model.get_compile_config().get("loss"))
-    b = _without_names(reference.get_compile_config().get("loss"))
-    if a != b:
-        found.append(f"loss: {_first_difference(a, b)}")
-    if not trained:
-        return found
-    steps = int(optimizer.iterations)
-    wanted = expected.epochs * expected.steps_per_epoch(images)
-    if steps != wanted:
-        found.append(
-            f"training steps: {steps:,} != recipe's {wanted:,} ({expected.epochs} epochs x "
-            f"{expected.steps_per_epoch(images)} batches of {expected.batch_size} from "
-            f"{images or expected.images:,} images)"
-        )
-    return found

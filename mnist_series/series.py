@@ -43,7 +43,7 @@ class Chapter:
     dense_only: bool = False
 
 
-# Each floor sits below the lowest accuracy that `benchmarks/run_notebooks.py --seeds` measured
+# Each floor sits below the lowest accuracy that `tools/run_notebooks.py --seeds` measured
 # over seeds 42 and 1 to 4 (1 to 7 for notebook 5, which varies most; benchmarks/seeds.md says
 # on which CPU); the comment gives that minimum and the margin. A learner's CPU changes the last
 # digits as much as a seed does, so a floor must hold over the spread.

@@ -29,6 +29,7 @@ from queue import Empty
 import pytest
 
 from mnist_series import offline_mnist, recipes, saved_models, series
+from tools import recipe_check
 
 # ------------------------------------------------------------------------------ 1. set-up
 
@@ -230,7 +231,7 @@ def recipe_failure(notebook: str, before) -> str | None:
         model = saved_models.load(name)
     except (saved_models.MissingModelError, saved_models.UnusableModelError) as error:
         return f"{notebook}: {error}"
-    found = recipes.differences(model, recipes.recipe(name))
+    found = recipe_check.differences(model, recipes.recipe(name))
     if not found:
         return None
     return (

@@ -1,13 +1,26 @@
-"""What several test files share: the project's root, a notebook cell's text, and a stand-alone
-script of the project (images/, data/) imported by its path."""
+"""What several test files share: the project's root, a notebook cell's text, a stand-alone
+script of the project (images/, data/) imported by its path, and the environment variables that
+prose may name (the placeholder checks let them through)."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import ROOT
+
+# Names in capitals with underscores that are real, not placeholders left in the prose.
+KNOWN_NAMES = {
+    "KERAS_BACKEND",
+    "MNIST_NPZ",
+    "MNIST_SERIES_MODELS",
+    "KERAS_HOME",
+    "HTTPS_PROXY",
+    "TF_CPP_MIN_LOG_LEVEL",
+    "OMP_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+}
 
 
 def cell_source(cell) -> str:

@@ -1,8 +1,8 @@
-"""The pair benchmark's arithmetic (its figures come from full runs: benchmarks/test-runs.md)."""
+"""The beside-a-CNN tool's arithmetic (its figures come from full runs: benchmarks/test-runs.md)."""
 
 import pytest
 
-from benchmarks import beside_a_cnn
+from tools import beside_a_cnn
 
 
 def test_the_cnn_pace_counts_only_the_lines_inside_the_notebook_run(tmp_path):

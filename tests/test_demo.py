@@ -31,10 +31,9 @@ from PIL import Image
 from benchmarks import demo_load
 from mnist_series import demo, offline_mnist, saved_models
 from tests.browser import visit
-from tests.scripts import load_script
+from tests.scripts import ROOT, load_script
 
 make_digits = load_script("data/make_digits.py")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

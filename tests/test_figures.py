@@ -1,15 +1,13 @@
 """The figure script runs, makes every figure, and the committed figures are its output."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.scripts import load_script
+from tests.scripts import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parent.parent
 make_figures = load_script("images/make_figures.py")
 
 EXPECTED = {

@@ -1,5 +1,5 @@
-"""The test harness: a kernel that died fails in seconds, and the workers' folder of finished
-notebooks lives as long as the run that made it."""
+"""The test harness (tests/nbharness.py): a kernel that died fails in seconds, the workers' folder
+of finished notebooks lives as long as the run that made it, and how the run shares the cores."""
 
 import os
 import re
@@ -163,3 +163,19 @@ def test_a_notebook_waits_only_for_the_earlier_chapters_that_save_models():
     assert "05_beyond_99.ipynb" not in nbharness.models_read_by("05_beyond_99.ipynb")
     assert nbharness.models_read_by("04_convolutional_network.ipynb") == []
     assert nbharness.models_read_by("elsewhere.ipynb") == []
+
+
+def test_on_torch_each_worker_gets_its_share_of_the_cores(monkeypatch):
+    import keras
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
+    nbharness.share_the_cores(2)
+    assert "OMP_NUM_THREADS" not in os.environ
+    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+    nbharness.share_the_cores(2)
+    assert os.environ["OMP_NUM_THREADS"] == "2"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # one set by hand is kept
+    nbharness.share_the_cores(8)
+    assert os.environ["OMP_NUM_THREADS"] == "3"

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from mnist_series import series
-from tests.scripts import ROOT
+from tests.scripts import KNOWN_NAMES, ROOT
 from tests.scripts import cell_source as source
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -287,28 +287,6 @@ def test_readme_and_benchmark_table_quote_the_stored_run(path):
     guide = (root / "docs" / "teaching.md").read_text().splitlines()
     guide_row = next(line for line in guide if line.startswith(f"| {int(path.name[:2])} · "))
     assert f"| {minutes} min | {memory} MiB |" in guide_row, "docs/teaching.md: another run"
-
-
-KNOWN_NAMES = {
-    "KERAS_BACKEND",
-    "MNIST_NPZ",
-    "MNIST_SERIES_MODELS",
-    "KERAS_HOME",
-    "HTTPS_PROXY",
-    "TF_CPP_MIN_LOG_LEVEL",
-    "OMP_NUM_THREADS",
-    "TF_NUM_INTRAOP_THREADS",
-    "TF_NUM_INTEROP_THREADS",
-}
-
-
-@pytest.mark.parametrize(
-    "name", ["README.md", "CONTRIBUTING.md", "data/README.md", "images/README.md"]
-)
-def test_no_placeholder_left_in_the_documentation(name):
-    text = (ROOT / name).read_text()
-    leftover = set(re.findall(r"\b[A-Z]{2,}_[A-Z_]{2,}\b|\bTODO\b", text)) - KNOWN_NAMES
-    assert not leftover, f"{name} still has placeholders: {sorted(leftover)}"
 
 
 # Calls that make a Keras model, and the marker that allows a direct call in a demonstration.

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from mnist_series import offline_mnist
+from tests.scripts import ROOT
 
 
 def fake_mnist():
@@ -101,9 +102,6 @@ def test_unreadable_files_get_one_line_messages(npz, tmp_path, make, message):
     text = str(caught.value)
     assert message in text and "\n" not in text
     assert "pickle" not in text  # NumPy's hint about pickled data would invite the wrong fix
-
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def command_line(*args, mnist_hash=None):
@@ -307,7 +305,7 @@ def test_serve_to_kernels_points_ipython_at_the_startup_file(npz, monkeypatch):
 def test_startup_file_needs_nothing_from_the_repo_and_names_a_moved_copy(npz, tmp_path):
     startup = offline_mnist.write_startup_file(tmp_path / "ipython", npz)
     text = startup.read_text()
-    root = str(Path(offline_mnist.__file__).resolve().parent.parent)
+    root = str(ROOT)
     assert root not in text and "import mnist_series" not in text  # the repo may move
     npz.rename(tmp_path / "moved.npz")  # the copy itself moves
     message = after_startup(

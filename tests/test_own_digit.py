@@ -1,16 +1,13 @@
 """Preparing your own digit: the sample images, good input, and every kind of bad input."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
 
 from mnist_series import own_digit
 from mnist_series.own_digit import DigitImageError, prepare_digit
-from tests.scripts import load_script
+from tests.scripts import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parent.parent
 make_digits = load_script("data/make_digits.py")
 
 SAMPLES = sorted((ROOT / "data" / "digits").glob("*.png"))

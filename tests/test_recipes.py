@@ -1,10 +1,9 @@
-"""The recipes table, and the check that ties each notebook's saved model to its recipe."""
+"""The recipes table: one recipe per chapter model, each one builds as the chapters train it."""
 
-import keras
 import pytest
 
-from mnist_series import recipes, saved_models, series
-from tests import nbharness
+from mnist_series import recipes, series
+from tools import recipe_check
 
 # Parameter counts that the notebooks print in their model summaries.
 PARAMETERS = {
@@ -37,7 +36,7 @@ def test_each_recipe_builds_and_matches_a_second_build(recipe):
         assert model.count_params() == PARAMETERS[recipe.key]
     assert model.output_shape == (None, 10)
     # A second build has other layer names (dense_7 ...): names are not part of a recipe.
-    assert recipes.differences(recipe.build(), recipe, trained=False) == []
+    assert recipe_check.differences(recipe.build(), recipe, trained=False) == []
 
 
 def test_the_schedule_follows_epochs_batches_and_images():
@@ -55,102 +54,8 @@ def test_the_schedule_follows_epochs_batches_and_images():
     assert plus["nesterov"] and plus["weight_decay"] == pytest.approx(5e-4)
 
 
-def dropout_mlp(rate=0.2):
-    return keras.Sequential(
-        [
-            keras.Input(shape=(784,)),
-            keras.layers.Dense(128, activation="relu", name="mine"),
-            keras.layers.Dropout(rate),
-            keras.layers.Dense(128, activation="relu"),
-            keras.layers.Dropout(rate),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-
-
-def compiled(model, learning_rate=None, loss="sparse_categorical_crossentropy", steps=7035):
-    if learning_rate is None:
-        learning_rate = keras.optimizers.schedules.CosineDecay(0.001, decay_steps=steps)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss=loss,
-        metrics=["accuracy"],
-    )
-    return model
-
-
-def test_differences_name_what_changed():
-    recipe = recipes.recipe("dropout_mlp")
-    assert recipes.differences(compiled(dropout_mlp()), recipe, trained=False) == []
-    cases = {
-        "layer 2 (Dropout): rate: 0.3 != 0.2": compiled(dropout_mlp(0.3)),
-        "optimizer Adam: learning_rate.config.decay_steps: 5625 != 7035": compiled(
-            dropout_mlp(), steps=5625
-        ),
-        "optimizer: SGD != recipe's Adam": dropout_mlp(),
-        "loss: value: 'mse' != 'sparse_categorical_crossentropy'": compiled(
-            dropout_mlp(), loss="mse"
-        ),
-    }
-    cases["optimizer: SGD != recipe's Adam"].compile(optimizer="sgd", loss="mse")
-    for expected, model in cases.items():
-        found = recipes.differences(model, recipe, trained=False)
-        assert expected in found, found
-    no_dropout = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10)])
-    assert recipes.differences(compiled(no_dropout), recipe, trained=False)[0].startswith(
-        "layers: ['input', 'Dense'] != recipe's ['input', 'Dense', 'Dropout'"
-    )
-
-
-def saved(folder, name, steps, model=None):
-    """Save a model of ``name``'s recipe as if it had trained ``steps`` batches."""
-    model = model or recipes.recipe(name).build()
-    model.optimizer.build(model.trainable_variables)
-    model.optimizer.iterations.assign(steps)
-    with saved_models.saving(name, 1.0, folder) as path:
-        model.save(path)
-
-
-def test_the_test_run_fails_the_cell_that_saves_another_recipe(tmp_path, monkeypatch):
-    monkeypatch.setenv(saved_models.ENV_VAR, str(tmp_path))
-    notebook = "03_dropout_and_optimizers.ipynb"
-    stamp = nbharness.model_stamp(notebook)
-    assert stamp is None and nbharness.recipe_failure(notebook, stamp) is None  # nothing saved
-    saved(tmp_path, "dropout_mlp", 15 * 469)
-    assert nbharness.recipe_failure(notebook, stamp) is None
-    stamp = nbharness.model_stamp(notebook)
-    assert nbharness.recipe_failure(notebook, stamp) is None  # unchanged since: not checked
-    saved(tmp_path, "dropout_mlp", 10 * 469)
-    message = nbharness.recipe_failure(notebook, stamp)
-    assert message.startswith(f"{notebook} saved a model that is not the recipe of dropout_mlp")
-    assert "training steps: 4,690 != recipe's 7,035 (15 epochs x 469 batches" in message
-    assert "mnist_series/recipes.py" in message
-    saved(tmp_path, "dropout_mlp", 15 * 469, model=compiled(dropout_mlp(0.5)))
-    assert "rate: 0.5 != 0.2" in nbharness.recipe_failure(notebook, stamp)
-
-
 def test_notebook_7_can_leave_out_the_dropout_of_notebook_4s_cnn():
     plain, dropped = recipes.small_cnn(dropout=0), recipes.small_cnn()
     assert "Dropout" not in [type(layer).__name__ for layer in plain.layers]
     assert [type(layer).__name__ for layer in dropped.layers].count("Dropout") == 1
     assert plain.count_params() == dropped.count_params() == PARAMETERS["cnn"]
-
-
-def test_on_torch_each_worker_gets_its_share_of_the_cores(monkeypatch):
-    import os
-
-    import keras
-
-    from tests import nbharness
-
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
-    nbharness.share_the_cores(2)
-    assert "OMP_NUM_THREADS" not in os.environ
-    monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
-    nbharness.share_the_cores(2)
-    assert os.environ["OMP_NUM_THREADS"] == "2"
-    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # one set by hand is kept
-    nbharness.share_the_cores(8)
-    assert os.environ["OMP_NUM_THREADS"] == "3"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mnist_series import classroom
 from tests.scripts import ROOT
+from tools import classroom
 
 LEARNERS = ("requirements.txt", "requirements-jax.txt", "requirements-torch.txt")
 PIN = re.compile(r"([A-Za-z0-9_.-]+)==([\w.]+)")

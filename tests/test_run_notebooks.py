@@ -4,7 +4,8 @@ in time, and the tables, machine line and MNIST copy it handles."""
 import nbformat
 import pytest
 
-from benchmarks import run_notebooks
+from tests.scripts import ROOT
+from tools import run_notebooks
 
 
 def seeded_notebook(path, *, tagged=True):
@@ -106,7 +107,7 @@ def test_the_temporary_ipython_folder_is_removed_after_the_run(tmp_path, monkeyp
 def test_the_machine_line_names_the_backend_and_its_version():
     import keras
 
-    from mnist_series.machine import BACKEND_NAMES
+    from tools.machine import BACKEND_NAMES
 
     line = run_notebooks.machine_line()
     name = BACKEND_NAMES[keras.backend.backend()]
@@ -114,7 +115,7 @@ def test_the_machine_line_names_the_backend_and_its_version():
 
 
 def test_the_machine_line_names_a_gpu_first_and_the_cpu_beside_it(monkeypatch):
-    from mnist_series import machine
+    from tools import machine
 
     found = machine.gpu_model()  # None on a CPU; a learner's machine may have a GPU
     assert found is None or isinstance(found, str) and found
@@ -156,11 +157,9 @@ def test_the_gpu_script_parses_and_calls_the_runner_only_with_options_it_has():
     import subprocess
     from pathlib import Path
 
-    script = Path(run_notebooks.__file__).with_name("on_gpu.sh")
+    script = ROOT / "benchmarks" / "on_gpu.sh"
     subprocess.run(["bash", "-n", str(script)], check=True)
-    calls = re.findall(
-        r"python3 benchmarks/run_notebooks\.py(.*?)2>&1", script.read_text(), re.DOTALL
-    )
+    calls = re.findall(r"python3 -m tools\.run_notebooks(.*?)2>&1", script.read_text(), re.DOTALL)
     used = {flag for call in calls for flag in re.findall(r"--[a-z]+", call)}
     assert len(calls) == 2 and used == {"--timeout", "--out", "--table", "--seeds"}
     source = Path(run_notebooks.__file__).read_text()

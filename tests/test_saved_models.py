@@ -2,13 +2,11 @@
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 
 from mnist_series import saved_models
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.scripts import ROOT
 
 
 def test_every_chapter_names_a_notebook_of_the_series():
@@ -96,18 +94,6 @@ def test_environment_variable_moves_the_models_folder(tmp_path, monkeypatch):
     assert saved_models.path_for("mlp") == tmp_path / "elsewhere" / "mlp.keras"
     monkeypatch.delenv(saved_models.ENV_VAR)
     assert saved_models.models_dir() == saved_models.MODELS_DIR
-
-
-def test_series_is_listed_once():
-    from mnist_series import series
-
-    # The models notebook 6 compares, in the order of the series, named nowhere else.
-    assert [c.name for c in saved_models.SERIES] == [
-        "softmax", "mlp", "dropout_mlp", "cnn", "cnn_plus"
-    ]  # fmt: skip
-    assert [c.notebook for c in series.CHAPTERS] == sorted(
-        path.name for path in (ROOT / "notebooks").glob("*.ipynb")
-    )
 
 
 def zip_of(files: dict) -> bytes:

@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from mnist_series import series
+from tests.scripts import ROOT
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = ROOT / "notebooks"
 COMPARISON = NOTEBOOKS / "06_comparison.ipynb"
 SAVING = [chapter for chapter in series.CHAPTERS if chapter.name]
 TEST_IMAGES = 10_000

@@ -21,10 +21,9 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
-from mnist_series import classroom
 from tests.browser import visit
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.scripts import ROOT
+from tools import classroom
 
 
 @pytest.fixture(scope="module")

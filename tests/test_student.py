@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mnist_series import classroom, offline_mnist
+from mnist_series import offline_mnist
+from tests.scripts import ROOT
+from tools import classroom
 
-ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
@@ -97,7 +98,7 @@ def test_copies_still_run_their_first_cells(kit):
 
 def test_copies_say_nothing_of_what_the_kit_leaves_out(kit):
     """No clause about the (absent) solutions, no make command the kit cannot run, and every
-    benchmark report a chapter cites is in the kit."""
+    benchmark report or experiment record a chapter cites is in the kit."""
     out, _ = kit
     offered = set(offered_commands(out))
     for path in sorted((out / "notebooks").glob("*.ipynb")):
@@ -108,7 +109,7 @@ def test_copies_say_nothing_of_what_the_kit_leaves_out(kit):
             assert not re.search(r"\bsolutions?\b", prose, re.IGNORECASE), (path.name, prose)
             for command in re.findall(r"`(make [^`]*)`", prose):
                 assert command in offered, (path.name, command)
-            for report in re.findall(r"\bbenchmarks/[\w-]+\.md\b", prose):
+            for report in classroom.CITED_REPORT.findall(prose):
                 assert (out / report).is_file(), (path.name, report)
     assert not re.search(r"\bsolutions?\b", (out / "README.md").read_text(), re.IGNORECASE)
 
@@ -213,7 +214,7 @@ def test_the_command_refuses_in_one_line(tmp_path):
     project = git_project(tmp_path / "project")
     for what in ("student", "site"):
         done = subprocess.run(
-            [sys.executable, "-m", "mnist_series.classroom", what, "."],
+            [sys.executable, "-m", "tools.classroom", what, "."],
             cwd=project / "notebooks", capture_output=True, text=True,
             env=dict(os.environ, PYTHONPATH=str(ROOT)),
         )  # fmt: skip
@@ -227,3 +228,14 @@ def test_a_zip_that_is_not_a_kit_is_not_overwritten(tmp_path):
     with pytest.raises(classroom.RefusedTarget, match="student.zip"):
         classroom.make_student_kit(tmp_path / "student")
     assert (tmp_path / "student.zip").read_bytes() == b"a teacher's own zip"
+
+
+def test_the_kit_knows_a_cited_report_from_an_experiment_record():
+    prose = (
+        "See `benchmarks/seeds.md` and [the experiment](../experiments/2026-12-x.y/notes.md);"
+        " not benchmarks/README or experiments/notes.md."
+    )
+    assert classroom.CITED_REPORT.findall(prose) == [
+        "benchmarks/seeds.md",
+        "experiments/2026-12-x.y/notes.md",
+    ]

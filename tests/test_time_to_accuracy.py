@@ -1,13 +1,10 @@
 """The time-to-accuracy benchmark: its arithmetic, and a quick run of every recipe."""
 
-from pathlib import Path
-
 import pytest
 
 from benchmarks import time_to_accuracy as tta
 from mnist_series import recipes, series
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.scripts import ROOT
 
 
 def fake(key, who, accuracies, seconds_per_epoch):

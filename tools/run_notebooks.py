@@ -7,11 +7,11 @@ how the committed outputs are made. A notebook that writes anything to stderr,
 prints TensorFlow log lines or memory addresses, or raises is reported and not
 stored.
 
-    python benchmarks/run_notebooks.py                # measure every notebook
-    python benchmarks/run_notebooks.py --write        # ... and store the outputs
-    python benchmarks/run_notebooks.py notebooks/02_multilayer_perceptron.ipynb --write
-    python benchmarks/run_notebooks.py --write --table benchmarks/notebooks.md
-    KERAS_BACKEND=torch .venv-torch/bin/python benchmarks/run_notebooks.py --out /tmp/torch
+    python -m tools.run_notebooks                # measure every notebook
+    python -m tools.run_notebooks --write        # ... and store the outputs
+    python -m tools.run_notebooks notebooks/02_multilayer_perceptron.ipynb --write
+    python -m tools.run_notebooks --write --table benchmarks/notebooks.md
+    KERAS_BACKEND=torch .venv-torch/bin/python -m tools.run_notebooks --out /tmp/torch
 
 With --out the executed notebooks go to that folder instead, and the models they save to its
 models/ subfolder (a run on another backend, say, read there without replacing the stored run
@@ -27,7 +27,7 @@ Nothing is stored; --spread writes min / mean / max per notebook as Markdown.
 A notebook without a parameters cell (0 trains in NumPy with fixed seeds of its
 own; 6 trains nothing) is skipped, and says so.
 
-    python benchmarks/run_notebooks.py --seeds 42,1,2,3,4 --spread benchmarks/seeds.md
+    python -m tools.run_notebooks --seeds 42,1,2,3,4 --spread benchmarks/seeds.md
 
 With MNIST_NPZ set, kernels load MNIST from that copy, as in the tests.
 """
@@ -47,9 +47,8 @@ import nbformat
 from nbclient import NotebookClient
 
 from mnist_series import offline_mnist, saved_models, series
-from mnist_series.machine import backend_version, cpu_model, gpu_model
-
-ROOT = Path(__file__).resolve().parent.parent
+from tools import ROOT
+from tools.machine import backend_version, cpu_model, gpu_model
 
 
 def peak_rss_mib(pid: int) -> float:

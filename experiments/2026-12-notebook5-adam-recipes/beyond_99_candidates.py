@@ -1,16 +1,15 @@
 """Candidate recipes for notebook 5: test accuracy over seeds against training time.
 
-Notebook 5 must reach 99.5 % on every seed a learner might use, quickly. This
-script trains variants of its network (narrower layers, larger batches, fewer
-epochs, other augmentation, other optimizers) exactly as the notebook's final run
-does, on all 60,000 training images with label smoothing, and records each run's test
-accuracy and training time, one process per run, so that the candidates can be
-compared within one session on one machine before the notebook changes.
+A finished experiment (notes.md): notebook 5 was to reach 99.5 % on every seed a learner
+might use, quickly. This script trains variants of its network then (narrower layers, larger
+batches, fewer epochs, other augmentation, other optimizers) exactly as the notebook's final
+run did, on all 60,000 training images with label smoothing, and records each run's test
+accuracy and training time, one process per run, so that the candidates can be compared
+within one session on one machine. From this folder:
 
-    python benchmarks/beyond_99_candidates.py --time nb5 b256_e10     # one epoch each
-    python benchmarks/beyond_99_candidates.py --run b256_e10 --seeds 42,1,2,3,4,5,6,7 \\
-        --out benchmarks/beyond_99.jsonl
-    python benchmarks/beyond_99_candidates.py --report benchmarks/beyond_99.jsonl
+    python beyond_99_candidates.py --time nb5 b256_e10     # one epoch each
+    python beyond_99_candidates.py --run b256_e10 --seeds 42,1,2,3,4,5,6,7 --out beyond_99.jsonl
+    python beyond_99_candidates.py --report beyond_99.jsonl
 
 With MNIST_NPZ set, MNIST comes from that checked copy, as in the tests.
 """
@@ -25,8 +24,6 @@ import sys
 import time
 from pathlib import Path
 
-from mnist_series import recipes
-
 
 def recipe(epochs, batch, peak, widths=(32, 64, 128), shift=0.1, turn=0.03, **changes):
     # changes: stride=2 (the first convolution strides instead of pooling), ema=True,
@@ -38,17 +35,16 @@ def recipe(epochs, batch, peak, widths=(32, 64, 128), shift=0.1, turn=0.03, **ch
     )
 
 
-# Each name keeps the recipe its runs in beyond_99.jsonl were measured with, so that a name
-# always means the same runs. "nb5_p006" is notebook 5's recipe (tests/test_beyond_99_candidates.py
-# checks it against the recipes table); "nb5" is the same with Adam peaking at 0.003. The others
-# change one or two things: "nb5_e15", "nb5_e20" train "nb5" longer ("w16_e15" is "nb5_e15"
-# under another name), "nb5_32" has 32 filters in the first block (15 epochs). "nb5_sgd*" swap
-# Adam for SGD (peak 0.05 to 0.4) and "w16_48_192" moves filters from the second block to the
-# last one, all for 10 epochs. "nb5_p006_e15", "nb5_p006_e20" train the notebook's recipe
-# longer; "nb5_p01" raises its peak to 0.01, for the same 10 epochs. "w16_32_128_e15",
-# "w16_32_128_e20" halve the middle block and train longer at peak 0.006. "nb5_zoom" adds a
-# random zoom of up to 10 % to the notebook's augmentation; "nb5_adamw" decays the weights
-# (AdamW, 0.05); both keep its 10 epochs and the time they take.
+# Each name keeps the recipe its runs in beyond_99.jsonl were measured with, so that a name always
+# means the same runs. "nb5_p006" was notebook 5's recipe; "nb5" is the same with Adam peaking at
+# 0.003. The others change one or two things: "nb5_e15", "nb5_e20" train "nb5" longer ("w16_e15"
+# is "nb5_e15" under another name), "nb5_32" has 32 filters in the first block (15 epochs).
+# "nb5_sgd*" swap Adam for SGD (peak 0.05 to 0.4) and "w16_48_192" moves filters from the second
+# block to the last one, all for 10 epochs. "nb5_p006_e15", "nb5_p006_e20" train the notebook's
+# recipe longer; "nb5_p01" raises its peak to 0.01, for the same 10 epochs. "w16_32_128_e15",
+# "w16_32_128_e20" halve the middle block and train longer at peak 0.006. "nb5_zoom" adds a random
+# zoom of up to 10 % to the notebook's augmentation; "nb5_adamw" decays the weights (AdamW, 0.05);
+# both keep its 10 epochs and the time they take.
 NB5 = dict(widths=(16, 64, 128), shift=0.1, turn=0.03)
 CANDIDATES = {
     "nb5": recipe(10, 128, 0.003, **NB5),
@@ -79,19 +75,69 @@ CANDIDATES = {
 }
 
 
+def bn_cnn(widths=(16, 64, 128), shift=0.1, turn=0.03, stride=1, zoom=0.0):
+    """Notebook 5's network then: augmentation, convolution + batch norm blocks, global pooling.
+
+    ``shift`` and ``turn`` set the random translation and rotation (0: none), ``zoom``
+    a random zoom in or out by up to that fraction (0, the notebook's: none); the
+    last block has no padding and no pooling. ``stride=2`` makes the first
+    convolution stride instead of pooling after it. On JAX the augmentation is compiled with
+    the rest (``training.let_jax_compile``), as in the notebook.
+    """
+    import keras
+
+    from mnist_series.training import let_jax_compile
+
+    layers = keras.layers
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = inputs
+    if shift:
+        x = layers.RandomTranslation(shift, shift, fill_mode="constant")(x)
+    if turn:
+        x = layers.RandomRotation(turn, fill_mode="constant")(x)
+    if zoom:
+        x = layers.RandomZoom(zoom, fill_mode="constant")(x)
+    for block, filters in enumerate(widths):
+        last = block == len(widths) - 1
+        strides = stride if block == 0 else 1
+        x = layers.Conv2D(
+            filters, kernel_size=3, strides=strides, padding="valid" if last else "same",
+            use_bias=False,
+        )(x)  # fmt: skip
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        if not last and strides == 1:
+            x = layers.MaxPooling2D(pool_size=2)(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.2)(x)
+    return let_jax_compile(keras.Model(inputs, layers.Dense(10, activation="softmax")(x)))
+
+
+def warmup_cosine(peak: float, epochs: int, steps_per_epoch: int):
+    """One epoch of warm-up from peak / 30 to ``peak``, then cosine decay to 0."""
+    import keras
+
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=peak / 30,
+        warmup_target=peak,
+        warmup_steps=steps_per_epoch,
+        decay_steps=(epochs - 1) * steps_per_epoch,
+    )
+
+
 def compiled(name: str, steps_per_epoch: int):
     """Candidate ``name``'s network (notebook 5's, resized), compiled as the notebook does."""
     import keras
 
     candidate = CANDIDATES[name]
-    model = recipes.bn_cnn(
+    model = bn_cnn(
         candidate["widths"],
         candidate["shift"],
         candidate["turn"],
         candidate.get("stride", 1),
         candidate.get("zoom", 0.0),
     )
-    schedule = recipes.warmup_cosine(candidate["peak"], candidate["epochs"], steps_per_epoch)
+    schedule = warmup_cosine(candidate["peak"], candidate["epochs"], steps_per_epoch)
     if candidate.get("sgd"):
         optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=5e-4)
     elif candidate.get("decay"):

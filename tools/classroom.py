@@ -1,23 +1,24 @@
 """The series for a class: student copies, and the chapters as a static site.
 
-``make student`` (``python -m mnist_series.classroom student student``) writes a
+``make student`` (``python -m tools.classroom student student``) writes a
 folder that a teacher can hand out as it is or as the zip beside it:
 
 - ``notebooks/``: every chapter with its outputs cleared and its *Solutions*
   section left out; the exercises, and every other cell, stay as they are;
 - what the chapters need to run: the ``mnist_series`` package, the figures in
   ``images/``, the sample digits in ``data/digits/`` with ``data/README.md``
-  (offline data), the benchmark reports the chapters cite, ``LICENSE``, ``requirements.txt``
-  and ``pyproject.toml``;
+  (offline data), the benchmark reports and experiment records the chapters cite,
+  ``LICENSE``, ``requirements.txt`` and ``pyproject.toml``;
 - a ``Makefile`` of its own (``templates/student_kit/Makefile``) that offers only what works
-  in the kit: ``make lab`` (set up ``.venv`` on TensorFlow and open JupyterLab) and
-  ``make setup``. The repository's own Makefile (tests, site, other backends) is not shipped.
+  in the kit: ``make lab`` (set up ``.venv`` on TensorFlow and open JupyterLab),
+  ``make setup`` and ``make demo`` (the draw-a-digit page). The repository's own Makefile
+  (tests, site, other backends) is not shipped, nor the maintainers' ``tools`` package.
 
 The copies' prose says nothing of what the kit leaves out: clauses about the worked
 solutions and parentheses that name a ``make`` command the kit does not offer are taken out
 of the markdown, and the run times the chapters state are called upper bounds.
 
-``make site`` (``python -m mnist_series.classroom site site``) renders the stored
+``make site`` (``python -m tools.classroom site site``) renders the stored
 chapters with nbconvert and the template in ``templates/mnist_site/`` into a folder
 that works offline: a home page, one page per chapter with navigation, the figures,
 MathJax from jupyter-server-mathjax, and the worked solutions folded; and each chapter as
@@ -47,7 +48,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import ROOT
 
 SOLUTIONS_HEADING = "## Solutions"
 # The exercises' closing paragraph points to the folded solutions; a student copy has none.
@@ -68,12 +69,14 @@ SOLUTION_SENTENCE = re.compile(r"[^.!?\n]*\bsolutions?\b[^.!?\n]*[.!?]? ?", re.I
 # A parenthesis that names a make command, such as "(`make lab BACKEND=jax` ...)".
 MAKE_ASIDE = re.compile(r" ?\([^()\n]*`make [^`]*`[^()\n]*\)")
 # What the kit's Makefile offers (templates/student_kit/Makefile).
-KIT_COMMANDS = ("make lab", "make setup")
+KIT_COMMANDS = ("make lab", "make setup", "make demo")
 # What the chapters need beside them, relative to the project's root.
 KIT = ["mnist_series", "images", "data/digits", "data/README.md", "requirements.txt",
        "requirements-common.txt", "LICENSE", "pyproject.toml"]  # fmt: skip
-KIT_MAKEFILE = Path(__file__).resolve().parent / "templates" / "student_kit" / "Makefile"
-CITED_REPORT = re.compile(r"\bbenchmarks/[\w-]+\.md\b")  # a benchmark report a chapter cites
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # nbconvert's and the kit's
+KIT_MAKEFILE = TEMPLATES / "student_kit" / "Makefile"
+# A benchmark report or an experiment's record that a chapter cites.
+CITED_REPORT = re.compile(r"\b(?:benchmarks/[\w-]+|experiments/[\w.-]+/[\w-]+)\.md\b")
 LEFT_OUT = shutil.ignore_patterns("__pycache__", "*.pyc", "make_*.py", "*.egg-info")
 # The file a builder leaves in its folder, naming the builder: only a folder with it is replaced.
 MARKER = ".made-by-mnist-series"
@@ -239,7 +242,6 @@ def _readme() -> str:
 
 # ---------------------------------------------------------------- the site
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 MATHJAX = "../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"  # the site's own
 REVEAL = ROOT / "node_modules" / "reveal.js"  # npm ci (package-lock.json pins the version)
 REVEAL_PARTS = ["dist", "plugin/notes", "LICENSE", "package.json"]  # what the slides load

@@ -2,18 +2,19 @@
 
 ``make test`` runs two workers on two cores: while one runs notebooks 0 to 4, the other
 trains notebook 5's CNN. This script reproduces that pair: it starts a process that trains
-notebook 5's network (``recipes.bn_cnn``, on random images) without end, runs the notebook
-as Restart & Run All does (``run_notebooks.py``, nothing stored) with the notebook's kernel
+notebook 5's network (its row of ``mnist_series/recipes.py``, on random images) without end,
+runs the notebook as Restart & Run All does (``run_notebooks``, nothing stored) with its kernel
 given each ``--threads`` value, and reports how long the notebook took and how many
 milliseconds a step the CNN took meanwhile. The configurations alternate, so that a shared
 host's slow minutes fall on both:
 
-    MNIST_NPZ=/path/to/mnist.npz .venv/bin/python benchmarks/beside_a_cnn.py \\
+    MNIST_NPZ=/path/to/mnist.npz .venv/bin/python -m tools.beside_a_cnn \\
         notebooks/03_dropout_and_optimizers.ipynb --threads default,1 --repeats 2
 
-The results behind ``tests/nbharness.py``'s ``kernel_threads`` are in
-``benchmarks/test-runs.md``. TensorFlow only: on JAX the variable does nothing, and on
-PyTorch the test run sets ``OMP_NUM_THREADS`` instead.
+Its results, which decide which chapters are ``dense_only`` in ``mnist_series/series.py``
+(``tests/nbharness.py``'s ``kernel_threads``), are in ``benchmarks/test-runs.md``; they were
+measured beside notebook 5's earlier, three-block network. TensorFlow only: on JAX the
+variable does nothing, and on PyTorch the test run sets ``OMP_NUM_THREADS`` instead.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import ROOT
+
 INTRA_OP = "TF_NUM_INTRAOP_THREADS"
 STEPS = 50  # CNN steps between two lines of its log
 
@@ -45,7 +47,7 @@ def train_cnn_forever(log: Path) -> None:
     rng = np.random.default_rng(0)
     x = rng.random((STEPS * 128, 28, 28, 1)).astype("float32")
     y = rng.integers(0, 10, len(x))
-    model = recipes.bn_cnn()
+    model = recipes.recipe("cnn_plus").network()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(x[:1280], y[:1280], batch_size=128, epochs=1, verbose=0)  # traces
     with log.open("w", buffering=1) as out:
@@ -76,7 +78,7 @@ def run_beside(notebook: Path, threads: str, folder: Path) -> dict:
     quiet = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     quiet.pop(INTRA_OP, None)
     cnn = subprocess.Popen(
-        [sys.executable, __file__, "--cnn-log", str(log)],
+        [sys.executable, "-m", "tools.beside_a_cnn", "--cnn-log", str(log)],
         cwd=ROOT, env=quiet, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -90,7 +92,7 @@ def run_beside(notebook: Path, threads: str, folder: Path) -> dict:
             env[INTRA_OP] = threads
         start = time.time()
         run = subprocess.run(
-            [sys.executable, str(ROOT / "benchmarks" / "run_notebooks.py"), str(notebook),
+            [sys.executable, "-m", "tools.run_notebooks", str(notebook),
              "--out", str(folder / "out")],
             cwd=ROOT, env=env, capture_output=True, text=True,
         )  # fmt: skip
@@ -116,7 +118,7 @@ def main(argv=None) -> int:
         return 0
     if options.notebook is None:
         parser.error("name a notebook")
-    from mnist_series.machine import cpu_model
+    from tools.machine import cpu_model
 
     print(f"# {cpu_model()}, {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="beside-a-cnn-") as folder:

@@ -1,14 +1,14 @@
 """Candidate recipes for notebook 4's CNN: epochs and seconds to 99 % test accuracy, over seeds.
 
-Issue 12 asks whether notebook 4's CNN can reach its floor (99 %) sooner, so that it beats the
-classic Keras example by ten times or more, without a worse spread over seeds. The network
+A finished experiment (notes.md): can notebook 4's CNN reach its floor (99 %) sooner, so that it
+beats the classic Keras example by ten times or more, without a worse spread over seeds? The network
 stays the chapter's (``recipes.small_cnn``); the candidates change the batch size, the peak
 learning rate and the length of the cosine schedule. Each run trains on the first 48,000
 training images as the benchmark does, measures test accuracy after every epoch (the clock
 paused meanwhile) and records the first epoch that reaches the floor, one process per run.
 
-    python benchmarks/cnn_candidates.py --run nb4 e6 --seeds 42,1,2 --out /tmp/cnn.jsonl
-    python benchmarks/cnn_candidates.py --report benchmarks/cnn_candidates.jsonl
+    python cnn_candidates.py --run nb4 e6 --seeds 42,1,2 --out /tmp/cnn.jsonl   # from this folder
+    python cnn_candidates.py --report cnn_candidates.jsonl
 
 "nb4" is the chapter's recipe, read from the recipes table, so it cannot drift from it.
 With MNIST_NPZ set, MNIST comes from that checked copy, as in the tests.
@@ -26,9 +26,8 @@ import time
 from pathlib import Path
 
 from mnist_series import recipes, series
-from mnist_series.machine import cpu_model
+from tools.machine import cpu_model
 
-ROOT = Path(__file__).resolve().parent.parent
 NB4 = recipes.recipe("cnn")
 FLOOR = series.floor_of("04_convolutional_network.ipynb")
 

@@ -4,10 +4,10 @@ Notebook 5 reads each test digit as it is and moved by one pixel in each of four
 (five reads). Reading costs seconds, training costs minutes, so more reads are a cheap way to
 fewer mistakes if they help. This script trains one candidate of
 ``beyond_99_candidates.py`` (the notebook's recipe by default) with a seed, exactly as that
-script does, and scores the trained model with several sets of moves:
+script does, and scores the trained model with several sets of moves. From this folder:
 
-    python benchmarks/tta_variants.py --seeds 5,42,1,7,3,2,6,4 --out benchmarks/tta_variants.jsonl
-    python benchmarks/tta_variants.py --report benchmarks/tta_variants.jsonl
+    python tta_variants.py --seeds 5,42,1,7,3,2,6,4 --out tta_variants.jsonl
+    python tta_variants.py --report tta_variants.jsonl
 
 Each seed trains in a fresh process. With MNIST_NPZ set, MNIST comes from that checked copy.
 """
@@ -21,9 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import beyond_99_candidates as candidates  # noqa: E402
+import beyond_99_candidates as candidates  # beside this script: Python puts its folder first
 
 ONE_PIXEL = candidates.SHIFTS[1:]  # the notebook's four one-pixel moves, after (0, 0)
 DIAGONAL = [(1, 1), (1, -1), (-1, 1), (-1, -1)]

@@ -5,20 +5,20 @@ times one configuration per process (batches of 256, after a warm-up epoch
 that traces and compiles), so that backends, XLA and XLA's flags can be
 compared one after the other on the same machine:
 
-    .venv/bin/python benchmarks/cnn_step.py                        # TensorFlow (oneDNN)
-    .venv/bin/python benchmarks/cnn_step.py --jit                  # TensorFlow through XLA
-    KERAS_BACKEND=jax .venv-jax/bin/python benchmarks/cnn_step.py  # JAX (always XLA)
+    .venv/bin/python cnn_step.py                        # TensorFlow (oneDNN)
+    .venv/bin/python cnn_step.py --jit                  # TensorFlow through XLA
+    KERAS_BACKEND=jax .venv-jax/bin/python cnn_step.py  # JAX (always XLA)
     XLA_FLAGS=--xla_cpu_use_onednn=true KERAS_BACKEND=jax .venv-jax/bin/python \\
-        benchmarks/cnn_step.py
-    KERAS_BACKEND=torch .venv-torch/bin/python benchmarks/cnn_step.py          # PyTorch, eager
-    KERAS_BACKEND=torch .venv-torch/bin/python benchmarks/cnn_step.py --jit    # torch.compile
-    .venv-torch/bin/python benchmarks/cnn_step.py --plain-torch   # the same step without Keras
+        cnn_step.py
+    KERAS_BACKEND=torch .venv-torch/bin/python cnn_step.py          # PyTorch, eager
+    KERAS_BACKEND=torch .venv-torch/bin/python cnn_step.py --jit    # torch.compile
+    .venv-torch/bin/python cnn_step.py --plain-torch   # the same step without Keras
 
 --plain-torch writes the network, the loss and Adam's step in PyTorch alone (channels
 last in memory, as Keras's torch backend keeps them): the reference that tells Keras's cost
 on PyTorch from PyTorch's own.
 
-Each run prints one JSON line; benchmarks/backends.md has the results. The
+Each run prints one JSON line; notes.md has the results. The
 images are random: only the time matters here, not what the network learns.
 """
 
