@@ -109,6 +109,7 @@ def test_copies_say_nothing_of_what_the_kit_leaves_out(kit):
             assert not re.search(r"\bsolutions?\b", prose, re.IGNORECASE), (path.name, prose)
             for command in re.findall(r"`(make [^`]*)`", prose):
                 assert command in offered, (path.name, command)
+            assert "docs/" not in prose, (path.name, prose)  # the kit has no docs/
             for report in classroom.CITED_REPORT.findall(prose):
                 assert (out / report).is_file(), (path.name, report)
     assert not re.search(r"\bsolutions?\b", (out / "README.md").read_text(), re.IGNORECASE)
@@ -119,10 +120,11 @@ def test_student_prose_rules():
         "**Run time:** a minute (the chapter's 15 s; the worked solutions train more); no GPU."
         " Two minutes: one for the chapter, one for the worked solutions at the end.\n"
         "Start with `KERAS_BACKEND` set (`make lab BACKEND=jax` does that), or `make lab`."
+        " Or JAX (see `docs/backends.md`)."
     )
     assert prose == (
         "**Run time:** a minute; no GPU. Two minutes: one for the chapter.\n"
-        "Start with `KERAS_BACKEND` set, or `make lab`."
+        "Start with `KERAS_BACKEND` set, or `make lab`. Or JAX."
     )
 
 
@@ -160,6 +162,23 @@ def test_every_command_the_unpacked_kit_offers_runs(kit, tmp_path):
     assert targets  # rules exist
     for left_out in ("requirements-jax.txt", "requirements-torch.txt", "package.json"):
         assert not (unpacked / left_out).exists()
+
+
+def test_the_kit_refuses_a_python_without_the_pins_wheels_in_one_line(kit, tmp_path):
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    out, _ = kit
+    old = tmp_path / "python3.9"
+    old.write_text("#!/bin/sh\necho 3.9\n")  # the version question is all make asks it
+    old.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    refused = subprocess.run(
+        ["make", "-n", "setup", f"PYTHON={old}", f"VENV={tmp_path / 'venv'}"],
+        cwd=out, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert refused.returncode != 0 and refused.stdout == ""
+    (line,) = refused.stderr.strip().splitlines()
+    assert "is Python 3.9" in line and "3.11 to 3.13" in line
 
 
 # ------------------------------------------------------------------ builders and folders

@@ -68,6 +68,8 @@ SOLUTION_CLAUSE = re.compile(
 SOLUTION_SENTENCE = re.compile(r"[^.!?\n]*\bsolutions?\b[^.!?\n]*[.!?]? ?", re.IGNORECASE)
 # A parenthesis that names a make command, such as "(`make lab BACKEND=jax` ...)".
 MAKE_ASIDE = re.compile(r" ?\([^()\n]*`make [^`]*`[^()\n]*\)")
+# An aside that sends the reader to the project's docs/, which the kit does not ship.
+DOCS_ASIDE = re.compile(r" ?\([^()\n]*`docs/[^`]*`[^()\n]*\)")
 # What the kit's Makefile offers (templates/student_kit/Makefile).
 KIT_COMMANDS = ("make lab", "make setup", "make demo")
 # What the chapters need beside them, relative to the project's root.
@@ -172,7 +174,7 @@ def _student_prose(text: str) -> str:
         )
         return match.group(0) if offered else ""
 
-    return MAKE_ASIDE.sub(aside, text)
+    return DOCS_ASIDE.sub("", MAKE_ASIDE.sub(aside, text))
 
 
 def make_student_kit(out: Path, root: Path = ROOT) -> Path:
@@ -226,7 +228,7 @@ def _readme() -> str:
         "of handwritten digits, and an appendix on training across several devices. The "
         "notebooks are the series' chapters with their outputs cleared: run every cell "
         "yourself, and try the exercises at the end of each chapter.\n\n"
-        "Start (Python 3.11, 2 GB of free memory; no GPU needed):\n\n"
+        "Start (Python 3.11 to 3.13, 2 GB of free memory; no GPU needed):\n\n"
         "```bash\nmake lab     # sets up .venv with the pinned packages, then opens JupyterLab\n"
         "make setup   # only sets up .venv\n```\n\n"
         "Open `notebooks/00_introduction.ipynb` and run the chapters in order: notebook 6 "
