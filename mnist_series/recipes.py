@@ -255,10 +255,10 @@ RECIPES = (
         small_cnn, Optimizer("Adam", 0.002, "cosine"), 12, 128, "48k",
     ),
     Recipe(
-        "cnn_plus", "ours", "5 conv + BN + augmentation, SGD one cycle, 9 epochs",
+        "cnn_plus", "ours", "5 conv + BN + augmentation, SGD one cycle, 10 epochs",
         deep_bn_cnn,
         Optimizer("SGD", 0.1, "one_cycle", momentum=0.9, nesterov=True, weight_decay=5e-4),
-        9, 128, "60k", label_smoothing=0.1,
+        10, 128, "60k", label_smoothing=0.1,
     ),
 )  # fmt: skip
 

@@ -46,9 +46,9 @@ def test_the_schedule_follows_epochs_batches_and_images():
     config = cnn.build().optimizer.get_config()["learning_rate"]["config"]
     assert config["decay_steps"] == 12 * 188  # ceil(48,000 / 256) batches a epoch
     plus = recipes.recipe("cnn_plus").build(images=2000).optimizer.get_config()
-    # one cycle over 9 epochs of ceil(2,000 / 128) = 16 batches: 21 steps up, 123 down
-    assert plus["learning_rate"]["config"]["warmup_steps"] == 21
-    assert plus["learning_rate"]["config"]["decay_steps"] == 123
+    # one cycle over 10 epochs of ceil(2,000 / 128) = 16 batches: 24 steps up, 136 down
+    assert plus["learning_rate"]["config"]["warmup_steps"] == 24
+    assert plus["learning_rate"]["config"]["decay_steps"] == 136
     assert plus["learning_rate"]["config"]["warmup_target"] == pytest.approx(0.1)
     assert plus["learning_rate"]["config"]["initial_learning_rate"] == 0.0
     assert plus["nesterov"] and plus["weight_decay"] == pytest.approx(5e-4)
