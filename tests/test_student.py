@@ -180,6 +180,12 @@ def test_the_kit_refuses_a_python_without_the_pins_wheels_in_one_line(kit, tmp_p
     (line,) = refused.stderr.strip().splitlines()
     assert "is Python 3.9" in line and "3.11 to 3.13" in line
 
+    # The kit cannot include the project's Makefile: its copy of the version list must agree.
+    def versions(makefile: Path) -> str:
+        return re.search(r"^PYTHON_VERSIONS := (.*)$", makefile.read_text(), re.M).group(1)
+
+    assert versions(out / "Makefile") == versions(ROOT / "Makefile")
+
 
 # ------------------------------------------------------------------ builders and folders
 
